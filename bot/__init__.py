@@ -1,0 +1,1 @@
+"""Haven: an anonymous, multilingual help chatbot."""

@@ -1,0 +1,93 @@
+"""Configuration from environment variables, with safe development defaults.
+
+Production (``HAVEN_ENV=production``) refuses every default that is only safe on a
+developer's machine: generated keys, a missing public URL and the like.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or inconsistent; the message says how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Every setting Haven reads; ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(env_prefix="HAVEN_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""
+    secret_key: str = Field(default="", repr=False)
+    encryption_keys: str = Field(default="", repr=False)
+    retention: int = Field(default=86400, ge=1)
+    purge_interval: int = Field(default=60, ge=1)
+    rate_limit: str = "20/60"
+    max_text: int = Field(default=2000, ge=100)
+    exit_reply: str = ""
+    default_language: str = "en"
+    log_level: str = "INFO"
+    flows_dir: Path = ROOT / "flows"
+    nlu_dir: Path = ROOT / "nlu"
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_shape(cls, value: str) -> str:
+        count, _, window = value.partition("/")
+        if not (count.isdigit() and window.isdigit() and int(count) > 0 and int(window) > 0):
+            raise ValueError("HAVEN_RATE_LIMIT must look like MESSAGES/SECONDS, e.g. 20/60")
+        return value
+
+    @property
+    def rate_limit_count(self) -> int:
+        return int(self.rate_limit.split("/")[0])
+
+    @property
+    def rate_limit_window(self) -> int:
+        return int(self.rate_limit.split("/")[1])
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'haven.db'}"
+
+    def check_production(self) -> None:
+        """Refuse to run in production on defaults that are only safe in development."""
+        if not self.is_production:
+            return
+        missing = [
+            name
+            for name, value in (
+                ("HAVEN_SECRET_KEY", self.secret_key),
+                ("HAVEN_ENCRYPTION_KEYS", self.encryption_keys),
+                ("HAVEN_DATABASE_URL", self.database_url),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "production refuses to start without " + ", ".join(missing) + " (see .env.example)"
+            )
+        if len(self.secret_key) < 32:
+            raise ConfigError("HAVEN_SECRET_KEY must be at least 32 characters in production")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings`` instead."""
+    return Settings()

@@ -1,0 +1,417 @@
+"""The conversation engine: safety layer, then understanding, then the active flow.
+
+The engine keeps nothing between messages: each message loads its conversation,
+is answered, and is written back in one transaction, so any worker can take the
+next message of any conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from babel.dates import format_timedelta
+
+from bot.actions import Actions
+from bot.catalog import Catalogs
+from bot.config import Settings
+from bot.crypto import KeyRing
+from bot.flows import WIPE, FlowBook, FlowError, Option, Step
+from bot.messages import Choice, Inbound, Outcome, Reply
+from bot.safety import Action, Match, SafetyLayer
+from bot.store import Conversation, Store, Transaction
+from bot.text import clean, normalize
+from nlu.language import LanguageGuesser
+from nlu.result import Interpreter, Parse
+from resources_db.countries import country_from_phone, parse_country
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY_CHARS = 1600
+"""The longest text a reply may have: Twilio's limit for one SMS message."""
+MAX_CHAIN = 8
+"""How many steps one message may pass through: a guard against cycles in flows."""
+
+# What a safety match reports as the message's intent.
+SAFETY_INTENTS = {
+    Action.EXIT: "quick_exit",
+    Action.DELETE: "delete_data",
+    Action.EMERGENCY: "emergency",
+    Action.MENU: "menu",
+    Action.LANGUAGE: "change_language",
+    Action.SET_LANGUAGE: "change_language",
+}
+# Intents a model may add to the safety words, when it is sure enough.
+MODEL_EXIT = "quick_exit"
+MODEL_DELETE = "delete_data"
+MODEL_EMERGENCY = "emergency"
+
+
+@dataclass
+class Turn:
+    """What one message produces while it passes through the flows."""
+
+    conversation: Conversation
+    parts: list[str] = field(default_factory=list)
+    options: tuple[Choice, ...] = ()
+    wipe: bool = False
+    parse: Parse | None = None
+    intent: str | None = None
+    confidence: float | None = None
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        keys: KeyRing,
+        catalogs: Catalogs,
+        flows: FlowBook,
+        safety: SafetyLayer,
+        interpreter: Interpreter,
+        guesser: LanguageGuesser,
+        actions: Actions,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.keys = keys
+        self.catalogs = catalogs
+        self.flows = flows
+        self.safety = safety
+        self.interpreter = interpreter
+        self.guesser = guesser
+        self.actions = actions
+
+    def handle(self, inbound: Inbound) -> Outcome:
+        """Answer one message; its effects are committed before this returns."""
+        key = self.keys.session_key(inbound.channel, inbound.sender)
+        text = clean(inbound.text, self.settings.max_text)
+        with self.store.transaction() as tx:
+            if inbound.provider_id is not None:
+                digest = self.keys.digest("delivery", f"{inbound.channel}:{inbound.provider_id}")
+                if not tx.first_delivery(digest, inbound.received_at):
+                    log.info("event=redelivery_dropped session=%s", key[:12])
+                    return Outcome(replies=(), language=None, flow=None, duplicate=True)
+            outcome = self._answer(tx, key, inbound, text)
+        log.info(
+            "event=message_handled session=%s replies=%d exited=%s",
+            key[:12],
+            len(outcome.replies),
+            outcome.exited,
+        )
+        return outcome
+
+    # -- the order of things ------------------------------------------------------------
+
+    def _answer(self, tx: Transaction, key: str, inbound: Inbound, text: str) -> Outcome:
+        match = self.safety.check(text)
+        if match and match.action in (Action.EXIT, Action.STOP):
+            return self._wipe_silently(tx, key, match)
+        existing = tx.load(key)
+        conversation = existing or self._new_conversation(key, inbound, text, match)
+        now = inbound.received_at
+        conversation.last_active = now
+        if not self._within_rate(conversation, now) and not (
+            match and match.action in (Action.DELETE, Action.EMERGENCY)
+        ):
+            return self._rate_limited(tx, conversation)
+        turn = Turn(conversation)
+        if match:
+            turn.intent, turn.confidence = SAFETY_INTENTS.get(match.action), 1.0
+        self._route(turn, inbound, text, match)
+        if turn.wipe or (turn.parse and self._model_says_exit(turn.parse)):
+            tx.wipe(key)
+            return self._outcome(turn, exited=True)
+        tx.save(conversation)
+        outcome = self._outcome(turn, exited=False)
+        tx.append_message(key, "in", text or f"[{inbound.choice or ''}]", now)
+        for reply in outcome.replies:
+            tx.append_message(key, "out", reply.text, now)
+        return outcome
+
+    def _route(self, turn: Turn, inbound: Inbound, text: str, match: Match | None) -> None:
+        conversation = turn.conversation
+        action = match.action if match else None
+        if action is Action.SET_LANGUAGE and match:
+            conversation.language = match.language
+        if action is Action.DELETE:
+            self._go(turn, "delete")
+        elif action is Action.EMERGENCY:
+            self._go(turn, "emergency")
+        elif conversation.is_new:
+            self._first_contact(turn, text)
+        elif action is Action.MENU or action is Action.SET_LANGUAGE:
+            self._go(turn, self.flows.menu)
+        elif action is Action.LANGUAGE:
+            self._go(turn, "language")
+        elif not text and not inbound.choice:
+            turn.parts.append(self._text(turn, "input.empty"))
+        else:
+            self._continue(turn, inbound.choice, text)
+
+    def _first_contact(self, turn: Turn, text: str) -> None:
+        """A new conversation starts with the welcome, unless the first words are danger.
+
+        Whatever the person asked for first is remembered, and taken up once they
+        say it is safe to chat, so that nobody has to ask twice.
+        """
+        parse = self._parse(turn, text) if text else None
+        if parse and parse.intent == MODEL_EMERGENCY:
+            self._go(turn, "emergency")
+            return
+        target = self.flows.intents.get(parse.intent) if parse else None
+        if target:
+            turn.conversation.vars["resume"] = target
+        self._go(turn, self.flows.start)
+
+    def _continue(self, turn: Turn, choice: str | None, text: str) -> None:
+        conversation = turn.conversation
+        try:
+            step = self.flows.resolve(f"{conversation.flow}.{conversation.step}")
+        except FlowError:
+            self._go(turn, self.flows.menu)  # the flows changed under a live conversation
+            return
+        if text:
+            conversation.language = self.guesser.choose(
+                text, conversation.language, None, self.settings.default_language
+            )
+        if step.input:
+            self._read_input(turn, step, text)
+            return
+        option = self._pick(turn, step, choice, text)
+        if option is not None:
+            conversation.misses = 0
+            conversation.vars.update(option.set)
+            if "language" in option.set:
+                conversation.language = option.set["language"]
+            resume = conversation.vars.pop("resume", None) if option.resume else None
+            self._go(turn, resume or option.go)
+            return
+        self._jump_or_miss(turn, text)
+
+    def _read_input(self, turn: Turn, step: Step, text: str) -> None:
+        conversation = turn.conversation
+        if step.input == "country":
+            country = parse_country(text, tuple(self.catalogs.languages))
+            if country:
+                conversation.vars["country"] = country
+                conversation.misses = 0
+                assert step.go is not None
+                self._go(turn, step.go)
+                return
+        parse = self._parse(turn, text)
+        target = self.flows.intents.get(parse.intent)
+        if target:
+            conversation.misses = 0
+            self._go(turn, target)
+            return
+        if self._count_miss(turn):
+            return
+        assert step.invalid is not None
+        assert step.ask is not None
+        turn.parts.append(self._text(turn, step.invalid))
+        turn.parts.append(self._text(turn, step.ask))
+
+    def _pick(self, turn: Turn, step: Step, choice: str | None, text: str) -> Option | None:
+        """The option a message chooses: by button id, number, label, then intent."""
+        for option in step.options:
+            if choice == option.id:
+                return option
+        folded = normalize(text)
+        if folded.isdigit() and 1 <= int(folded) <= len(step.options):
+            return step.options[int(folded) - 1]
+        for option in step.options:
+            labels = {
+                normalize(self.catalogs.text(lang, option.label))
+                for lang in (turn.conversation.language, "en")
+            }
+            if folded and (folded in labels or folded == normalize(option.id)):
+                return option
+        if not folded:
+            return None
+        parse = self._parse(turn, text)
+        for option in step.options:
+            if parse.intent in option.intents:
+                return option
+        return None
+
+    def _jump_or_miss(self, turn: Turn, text: str) -> None:
+        parse = self._parse(turn, text) if text else None
+        if parse and parse.intent == MODEL_DELETE:
+            self._go(turn, "delete")
+            return
+        target = self.flows.intents.get(parse.intent) if parse else None
+        if target:
+            turn.conversation.misses = 0
+            self._go(turn, target)
+            return
+        if not self._count_miss(turn):
+            turn.parts.append(self._text(turn, "fallback.sorry"))
+            self._go(turn, self.flows.menu)
+
+    def _count_miss(self, turn: Turn) -> bool:
+        """Count a message not understood; True when it led to the offer of a person."""
+        conversation = turn.conversation
+        conversation.misses += 1
+        if conversation.misses < self.flows.misses_before_offer:
+            return False
+        conversation.misses = 0
+        self._go(turn, self.flows.offer_person)
+        return True
+
+    # -- moving through steps -----------------------------------------------------------
+
+    def _go(self, turn: Turn, target: str, depth: int = 0) -> None:
+        if depth > MAX_CHAIN:
+            raise FlowError(f"flows loop at {target!r}")
+        step = self.flows.resolve(target)
+        conversation = turn.conversation
+        if step.skip_if_set and step.skip_if_set in conversation.vars:
+            assert step.go is not None
+            self._go(turn, step.go, depth + 1)
+            return
+        conversation.flow, conversation.step = step.flow, step.id
+        for part in step.say:
+            if part.key:
+                turn.parts.append(self._text(turn, part.key))
+            elif part.action:
+                turn.parts.append(self.actions.run(part.action, conversation))
+        if step.ask:
+            turn.parts.append(self._text(turn, step.ask))
+        turn.options = tuple(
+            Choice(option.id, self._text(turn, option.label)) for option in step.options
+        )
+        if step.then == WIPE:
+            turn.wipe = True
+        elif step.then:
+            self._go(turn, step.then, depth + 1)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _new_conversation(
+        self, key: str, inbound: Inbound, text: str, match: Match | None
+    ) -> Conversation:
+        now = inbound.received_at
+        language = self.guesser.choose(
+            text, None, inbound.language_hint, self.settings.default_language
+        )
+        if (
+            match
+            and match.language in self.catalogs.languages
+            and match.action
+            in (
+                Action.DELETE,
+                Action.EMERGENCY,
+                Action.SET_LANGUAGE,
+            )
+        ):
+            language = match.language
+        conversation = Conversation(
+            key=key,
+            channel=inbound.channel,
+            language=language,
+            flow="",
+            step="",
+            created_at=now,
+            last_active=now,
+            rate_window_start=now,
+            is_new=True,
+        )
+        country = inbound.country_hint or country_from_phone(inbound.sender)
+        if country:
+            conversation.vars["country"] = country
+        return conversation
+
+    def _parse(self, turn: Turn, text: str) -> Parse:
+        if turn.parse is None:
+            turn.parse = self.interpreter.parse(text)
+            if turn.intent is None:
+                turn.intent, turn.confidence = turn.parse.intent, turn.parse.confidence
+        return turn.parse
+
+    def _model_says_exit(self, parse: Parse) -> bool:
+        return parse.intent == MODEL_EXIT
+
+    def _within_rate(self, conversation: Conversation, now: datetime) -> bool:
+        window = timedelta(seconds=self.settings.rate_limit_window)
+        if now - conversation.rate_window_start >= window:
+            conversation.rate_window_start = now
+            conversation.rate_count = 0
+            conversation.rate_notified = False
+        conversation.rate_count += 1
+        return conversation.rate_count <= self.settings.rate_limit_count
+
+    def _rate_limited(self, tx: Transaction, conversation: Conversation) -> Outcome:
+        replies: tuple[Reply, ...] = ()
+        if not conversation.rate_notified:
+            conversation.rate_notified = True
+            text = self.catalogs.text(conversation.language, "rate.slow_down")
+            replies = (Reply(text, right_to_left=self.catalogs.is_rtl(conversation.language)),)
+        tx.save(conversation)
+        log.info("event=rate_limited session=%s", conversation.key[:12])
+        return Outcome(replies=replies, language=conversation.language, flow=conversation.flow)
+
+    def _wipe_silently(self, tx: Transaction, key: str, match: Match) -> Outcome:
+        tx.wipe(key)
+        log.info("event=%s session=%s", match.action.value, key[:12])
+        replies: tuple[Reply, ...] = ()
+        if match.action is Action.EXIT and self.settings.exit_reply:
+            replies = (Reply(self.settings.exit_reply),)
+        return Outcome(
+            replies=replies,
+            language=None,
+            flow=None,
+            intent=SAFETY_INTENTS.get(match.action),
+            confidence=1.0,
+            exited=True,
+        )
+
+    def _text(self, turn: Turn, key: str) -> str:
+        language = turn.conversation.language
+        if key == "welcome.privacy":
+            idle = format_timedelta(
+                timedelta(seconds=self.settings.retention), locale=language, threshold=1.1
+            )
+            return self.catalogs.text(language, key, idle=idle)
+        return self.catalogs.text(language, key)
+
+    def _outcome(self, turn: Turn, exited: bool) -> Outcome:
+        conversation = turn.conversation
+        if not turn.parts and not turn.options:
+            replies: tuple[Reply, ...] = ()
+        else:
+            replies = split_reply(
+                turn.parts, turn.options, self.catalogs.is_rtl(conversation.language)
+            )
+        return Outcome(
+            replies=replies,
+            language=conversation.language,
+            flow=None if exited else conversation.flow,
+            intent=turn.intent,
+            confidence=turn.confidence,
+            handoff=conversation.handoff,
+            exited=exited,
+        )
+
+
+def split_reply(parts: list[str], options: tuple[Choice, ...], rtl: bool) -> tuple[Reply, ...]:
+    """Join parts into replies of at most ``MAX_REPLY_CHARS``, options on the last one.
+
+    Room is kept for the options, which an SMS channel writes out as numbered lines.
+    """
+    room_for_options = sum(len(option.label) + 5 for option in options)
+    replies: list[str] = []
+    current = ""
+    for part in parts:
+        candidate = f"{current}\n\n{part}" if current else part
+        if current and len(candidate) > MAX_REPLY_CHARS - room_for_options:
+            replies.append(current)
+            candidate = part
+        current = candidate
+    replies.append(current[: MAX_REPLY_CHARS - room_for_options])
+    return tuple(
+        Reply(text, options if index == len(replies) - 1 else (), rtl)
+        for index, text in enumerate(replies)
+    )

@@ -1,0 +1,34 @@
+"""Background work inside the server: the auto-delete loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.store import PurgeCounts, Store
+
+log = logging.getLogger(__name__)
+
+
+def purge_once(store: Store, retention: int) -> PurgeCounts:
+    counts = store.purge_idle(retention)
+    if counts.sessions or counts.messages or counts.receipts:
+        log.info(
+            "event=purged sessions=%d messages=%d receipts=%d",
+            counts.sessions,
+            counts.messages,
+            counts.receipts,
+        )
+    return counts
+
+
+async def purge_forever(store: Store, retention: int, interval: int) -> None:
+    """Delete idle conversations every ``interval`` seconds until cancelled."""
+    while True:
+        try:
+            await run_in_threadpool(purge_once, store, retention)
+        except Exception:
+            log.exception("event=purge_failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,55 @@
+"""What a channel hands the engine, and what the engine hands back.
+
+These are the whole interface between channels and the conversation: a channel
+knows nothing of flows, and the engine nothing of any channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.store import utcnow
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a person, already decoded by its channel."""
+
+    channel: str
+    sender: str
+    text: str = ""
+    choice: str | None = None
+    """The id of a button or option the person picked, where the channel has them."""
+    provider_id: str | None = None
+    """The provider's id of this message, to recognise redeliveries."""
+    received_at: datetime = field(default_factory=utcnow)
+    language_hint: str | None = None
+    country_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    options: tuple[Choice, ...] = ()
+    right_to_left: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The engine's answer to one inbound message."""
+
+    replies: tuple[Reply, ...]
+    language: str | None
+    flow: str | None
+    intent: str | None = None
+    confidence: float | None = None
+    handoff: str = "none"
+    exited: bool = False
+    duplicate: bool = False

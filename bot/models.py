@@ -1,0 +1,63 @@
+"""The tables of a conversation. Nothing here holds a phone number, chat id or text in clear."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SessionRow(Base):
+    """One conversation, found by the HMAC of channel and sender.
+
+    ``data`` is the encrypted JSON of everything that could describe the person:
+    reply address, country, answers given to flows.
+    """
+
+    __tablename__ = "sessions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    misses: Mapped[int] = mapped_column(Integer, default=0)
+    handoff: Mapped[str] = mapped_column(String(16), default="none")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_active: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    rate_window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rate_count: Mapped[int] = mapped_column(Integer, default=0)
+    rate_notified: Mapped[bool] = mapped_column(default=False)
+
+
+class MessageRow(Base):
+    """One message of the transcript, in or out, encrypted."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(
+        String(64), ForeignKey("sessions.key", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(3))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReceiptRow(Base):
+    """A provider message id already processed, kept only as a keyed digest.
+
+    Receipts outlive a wiped session on purpose: a redelivered quick exit must not
+    open a new conversation. They are purged on the same retention clock.
+    """
+
+    __tablename__ = "receipts"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,106 @@
+"""The safety layer: fixed words that work in every state and every language.
+
+It runs before any model and never depends on one. Its words live in
+``flows/safety.yml`` so that they can be reviewed and translated as data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+from babel import Locale
+
+from bot.text import normalize
+
+
+class Action(StrEnum):
+    EXIT = "exit"
+    STOP = "stop"
+    DELETE = "delete"
+    EMERGENCY = "emergency"
+    MENU = "menu"
+    LANGUAGE = "language"
+    SET_LANGUAGE = "set_language"
+
+
+# When one message matches several lists, the most protective action wins.
+PRIORITY = (
+    Action.EXIT,
+    Action.STOP,
+    Action.DELETE,
+    Action.EMERGENCY,
+    Action.MENU,
+    Action.LANGUAGE,
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    action: Action
+    language: str
+    """The language of the word that matched (or, for SET_LANGUAGE, the one chosen)."""
+
+
+class SafetyLayer:
+    def __init__(
+        self,
+        whole: dict[Action, dict[str, str]],
+        phrases: dict[Action, list[tuple[re.Pattern[str], str]]],
+        language_names: dict[str, str],
+    ) -> None:
+        self._whole = whole
+        self._phrases = phrases
+        self._language_names = language_names
+
+    @classmethod
+    def load(cls, path: Path, languages: list[str]) -> SafetyLayer:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        whole: dict[Action, dict[str, str]] = {}
+        phrases: dict[Action, list[tuple[re.Pattern[str], str]]] = {}
+        for action in PRIORITY:
+            entry = spec.get(action.value, {})
+            whole[action] = {}
+            for lang, words in entry.get("whole", {}).items():
+                for word in words:
+                    whole[action].setdefault(normalize(word), lang)
+            phrases[action] = [
+                (re.compile(rf"(?:^| ){re.escape(normalize(phrase))}(?: |$)"), lang)
+                for lang, items in entry.get("phrases", {}).items()
+                for phrase in items
+            ]
+        return cls(whole, phrases, language_names(languages))
+
+    def check(self, text: str) -> Match | None:
+        folded = normalize(text)
+        if not folded:
+            return None
+        for action in PRIORITY:
+            lang = self._whole[action].get(folded)
+            if lang is not None:
+                return Match(action, lang)
+            for pattern, lang in self._phrases[action]:
+                if pattern.search(folded):
+                    return Match(action, lang)
+        chosen = self._language_names.get(folded)
+        if chosen is not None:
+            return Match(Action.SET_LANGUAGE, chosen)
+        return None
+
+    def words(self, action: Action) -> dict[str, str]:
+        """Every whole-message word of ``action`` with its language (for tests and docs)."""
+        return dict(self._whole[action])
+
+
+def language_names(languages: list[str]) -> dict[str, str]:
+    """Each supported language's name, in itself and in every other supported language."""
+    names: dict[str, str] = {}
+    for target in languages:
+        for speaker in languages:
+            name = Locale.parse(speaker).languages.get(target)
+            if name:
+                names.setdefault(normalize(name), target)
+    return names

@@ -1,0 +1,166 @@
+"""Reading and writing conversations; everything personal is encrypted here.
+
+The engine asks for one ``Transaction`` per inbound message and commits it only
+after every effect of that message is written, so a crash before the commit
+leaves nothing half-done and the provider's retry is processed in full.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.crypto import KeyRing
+from bot.models import MessageRow, ReceiptRow, SessionRow
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything Haven stores is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class Conversation:
+    """The state of one conversation between two messages."""
+
+    key: str
+    channel: str
+    language: str
+    flow: str
+    step: str
+    created_at: datetime
+    last_active: datetime
+    rate_window_start: datetime
+    misses: int = 0
+    handoff: str = "none"
+    rate_count: int = 0
+    rate_notified: bool = False
+    vars: dict[str, Any] = field(default_factory=dict)
+    is_new: bool = False
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    sessions: int
+    messages: int
+    receipts: int
+
+
+class Transaction:
+    """The operations of one inbound message, inside one database transaction."""
+
+    def __init__(self, db: Session, keys: KeyRing) -> None:
+        self.db = db
+        self.keys = keys
+
+    def load(self, key: str) -> Conversation | None:
+        row = self.db.get(SessionRow, key, with_for_update=True)
+        if row is None:
+            return None
+        return Conversation(
+            key=row.key,
+            channel=row.channel,
+            language=row.language,
+            flow=row.flow,
+            step=row.step,
+            misses=row.misses,
+            handoff=row.handoff,
+            created_at=_aware(row.created_at),
+            last_active=_aware(row.last_active),
+            rate_window_start=_aware(row.rate_window_start),
+            rate_count=row.rate_count,
+            rate_notified=row.rate_notified,
+            vars=json.loads(self.keys.decrypt(row.data)),
+        )
+
+    def save(self, conversation: Conversation) -> None:
+        row = self.db.get(SessionRow, conversation.key)
+        if row is None:
+            row = SessionRow(key=conversation.key, created_at=conversation.created_at)
+            self.db.add(row)
+        row.channel = conversation.channel
+        row.language = conversation.language
+        row.flow = conversation.flow
+        row.step = conversation.step
+        row.misses = conversation.misses
+        row.handoff = conversation.handoff
+        row.last_active = conversation.last_active
+        row.rate_window_start = conversation.rate_window_start
+        row.rate_count = conversation.rate_count
+        row.rate_notified = conversation.rate_notified
+        row.data = self.keys.encrypt(json.dumps(conversation.vars, ensure_ascii=False))
+        self.db.flush()
+
+    def append_message(self, key: str, direction: str, text: str, at: datetime) -> None:
+        self.db.add(
+            MessageRow(
+                session_key=key, direction=direction, body=self.keys.encrypt(text), created_at=at
+            )
+        )
+
+    def transcript(self, key: str) -> list[tuple[str, str]]:
+        rows = self.db.scalars(
+            select(MessageRow).where(MessageRow.session_key == key).order_by(MessageRow.id)
+        )
+        return [(row.direction, self.keys.decrypt(row.body)) for row in rows]
+
+    def wipe(self, key: str) -> int:
+        """Delete the conversation and everything tied to it; returns the rows deleted."""
+        messages = self.db.execute(delete(MessageRow).where(MessageRow.session_key == key))
+        sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
+        self.db.flush()
+        return int(messages.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
+
+    def first_delivery(self, digest: str, at: datetime) -> bool:
+        """Record a provider message id; False when it was seen before (a redelivery)."""
+        if self.db.get(ReceiptRow, digest) is not None:
+            return False
+        self.db.add(ReceiptRow(digest=digest, created_at=at))
+        self.db.flush()
+        return True
+
+
+class Store:
+    """Opens transactions and runs the purge."""
+
+    def __init__(self, engine: Engine, keys: KeyRing) -> None:
+        self.engine = engine
+        self.keys = keys
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._sessions.begin() as db:
+            yield Transaction(db, self.keys)
+
+    def purge_idle(self, retention: int, now: datetime | None = None) -> PurgeCounts:
+        """Delete every conversation idle for ``retention`` seconds, and old receipts."""
+        cutoff = (now or utcnow()) - timedelta(seconds=retention)
+        with self._sessions.begin() as db:
+            idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
+            messages = db.execute(delete(MessageRow).where(MessageRow.session_key.in_(idle)))
+            sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
+            receipts = db.execute(delete(ReceiptRow).where(ReceiptRow.created_at < cutoff))
+        return PurgeCounts(
+            sessions=int(sessions.rowcount or 0),  # type: ignore[attr-defined]
+            messages=int(messages.rowcount or 0),  # type: ignore[attr-defined]
+            receipts=int(receipts.rowcount or 0),  # type: ignore[attr-defined]
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def count_sessions(self) -> int:
+        with self._sessions() as db:
+            return int(db.scalar(select(func.count()).select_from(SessionRow)) or 0)

@@ -1,0 +1,1 @@
+"""Understanding free text: intents, entities and language."""

@@ -1,0 +1,1 @@
+"""The resource directory: national lines now, the Open Referral HSDS directory next."""
