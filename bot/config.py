@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     var_dir: Path = ROOT / "var"
+    model_dir: Path | None = None
     database_url: str = ""
     secret_key: str = Field(default="", repr=False)
     encryption_keys: str = Field(default="", repr=False)
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def models_path(self) -> Path:
+        """Where trained models are cached (``HAVEN_MODEL_DIR``, else ``var/models``)."""
+        return self.model_dir or self.var_dir / "models"
 
     @property
     def effective_database_url(self) -> str:

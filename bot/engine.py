@@ -277,7 +277,10 @@ class Engine:
             if part.key:
                 turn.parts.append(self._text(turn, part.key))
             elif part.action:
-                turn.parts.append(self.actions.run(part.action, conversation))
+                found, text = self.actions.run(part.action, conversation)
+                if found and part.intro:
+                    turn.parts.append(self._text(turn, part.intro))
+                turn.parts.append(text)
         if step.ask:
             turn.parts.append(self._text(turn, step.ask))
         turn.options = tuple(

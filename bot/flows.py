@@ -21,10 +21,15 @@ class FlowError(ValueError):
 
 @dataclass(frozen=True)
 class Say:
-    """One part of a reply: a catalog message, or the text an action computes."""
+    """One part of a reply: a catalog message, or the text an action computes.
+
+    An action's ``intro`` is a message key said before its text, and only when the
+    action found something to list (no "Here are the numbers:" above "none found").
+    """
 
     key: str | None = None
     action: str | None = None
+    intro: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Step:
     def opening_key(self) -> str | None:
         """The catalog key a reply of this step starts with, when it starts with one."""
         if self.say:
-            return self.say[0].key
+            return self.say[0].key or self.say[0].intro
         return self.ask
 
 
@@ -84,7 +89,7 @@ class FlowBook:
     def message_keys(self) -> set[str]:
         keys: set[str] = set()
         for step in self.steps.values():
-            keys.update(part.key for part in step.say if part.key)
+            keys.update(k for part in step.say for k in (part.key, part.intro) if k)
             keys.update(k for k in (step.ask, step.invalid) if k)
             keys.update(option.label for option in step.options)
         return keys
@@ -121,7 +126,9 @@ def load_flows(path: Path) -> FlowBook:
 
 def _parse_step(flow: str, raw: dict[str, Any]) -> Step:
     say = tuple(
-        Say(key=part) if isinstance(part, str) else Say(action=str(part["action"]))
+        Say(key=part)
+        if isinstance(part, str)
+        else Say(action=str(part["action"]), intro=part.get("intro"))
         for part in raw.get("say", [])
     )
     options = tuple(

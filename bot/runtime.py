@@ -17,6 +17,7 @@ from bot.safety import SafetyLayer
 from bot.store import Store
 from nlu.embedded import EmbeddedClassifier
 from nlu.language import LanguageGuesser
+from nlu.training_data import phrases_by_language, training_files
 from resources_db.national import national_lines
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,11 @@ def build_runtime(settings: Settings) -> Runtime:
         flows=flows,
         safety=SafetyLayer.load(settings.flows_dir / "safety.yml", catalogs.languages),
         interpreter=EmbeddedClassifier.load(
-            settings.nlu_dir / "data", settings.var_dir, NLU_THRESHOLD
+            settings.nlu_dir / "data", settings.models_path, NLU_THRESHOLD
         ),
-        guesser=LanguageGuesser(catalogs.languages),
+        guesser=LanguageGuesser(
+            catalogs.languages, phrases_by_language(training_files(settings.nlu_dir / "data"))
+        ),
         actions=actions,
     )
     log.info("event=runtime_ready languages=%s", ",".join(catalogs.languages))

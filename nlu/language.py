@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
+from bot.text import normalize
+
 # Below these, one message is not enough to move a conversation to another language.
 FIRST_MESSAGE_CONFIDENCE = 0.5
 SWITCH_CONFIDENCE = 0.9
@@ -19,8 +21,20 @@ class Guess:
 
 
 class LanguageGuesser:
-    def __init__(self, languages: list[str]) -> None:
+    """Lingua for the supported languages, helped by the NLU examples of each language.
+
+    Statistical detection is weak on one or two words ("hello" looks Spanish to
+    it), so a message that is exactly an example of one language's training data
+    is taken as that language.
+    """
+
+    def __init__(self, languages: list[str], known_phrases: dict[str, set[str]]) -> None:
         self.languages = languages
+        self._phrase_languages: dict[str, set[str]] = {}
+        for language, phrases in known_phrases.items():
+            if language in languages:
+                for phrase in phrases:
+                    self._phrase_languages.setdefault(normalize(phrase), set()).add(language)
         lingua_languages = [
             Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in languages
         ]
@@ -33,6 +47,9 @@ class LanguageGuesser:
     def guess(self, text: str) -> Guess | None:
         if self._detector is None or not any(ch.isalpha() for ch in text):
             return None
+        known = self._phrase_languages.get(normalize(text), set())
+        if len(known) == 1:
+            return Guess(next(iter(known)), 1.0)
         values = self._detector.compute_language_confidence_values(text)
         if not values:
             return None

@@ -39,6 +39,15 @@ def read_examples(paths: list[Path]) -> list[Example]:
     return examples
 
 
+def phrases_by_language(paths: list[Path]) -> dict[str, set[str]]:
+    """Example texts per language, for files named after their language (``es.yml``)."""
+    return {
+        path.stem: {example.text for example in read_examples([path])}
+        for path in paths
+        if len(path.stem) == 2
+    }
+
+
 def training_files(data_dir: Path) -> list[Path]:
     return sorted(data_dir.rglob("*.yml"))
 

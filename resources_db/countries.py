@@ -30,6 +30,10 @@ ALIASES = {
 }
 
 
+# Too common as words to be read as a country inside a sentence ("help us").
+WHOLE_MESSAGE_ONLY = frozenset({"us"})
+
+
 def country_from_phone(sender: str) -> str | None:
     """The ISO country of an E.164 number (``+44…`` gives ``GB``), else None."""
     if not sender.startswith("+"):
@@ -38,7 +42,11 @@ def country_from_phone(sender: str) -> str | None:
         number = phonenumbers.parse(sender, None)
     except phonenumbers.NumberParseException:
         return None
-    region: str | None = phonenumbers.region_code_for_number(number)
+    # The exact region where the number is valid, else the main region of its
+    # calling code (+44 is GB even for a number Ofcom keeps for fiction).
+    region: str | None = phonenumbers.region_code_for_number(
+        number
+    ) or phonenumbers.region_code_for_country_code(number.country_code or 0)
     return region if region and region != "ZZ" else None
 
 
@@ -69,7 +77,8 @@ def parse_country(text: str, languages: tuple[str, ...]) -> str | None:
         return code  # "GB", "MX"; lower-case "no" or "es" is a word, not a code
     padded = f" {folded} "
     for name in sorted(names, key=len, reverse=True):
-        if len(name) > 3 and f" {name} " in padded:
+        inside_ok = (len(name) > 3 or name in ALIASES) and name not in WHOLE_MESSAGE_ONLY
+        if inside_ok and f" {name} " in padded:
             return names[name]
     return None
 

@@ -1,0 +1,124 @@
+"""Shared fixtures: real settings, a real SQLite file, a real engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import Settings
+from bot.engine import Engine
+from bot.messages import Inbound, Outcome
+from bot.runtime import Runtime, build_runtime
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One trained NLU model for the whole run (training takes about a second)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def encryption_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, model_dir: Path, encryption_key: str) -> Settings:
+    return make_settings(tmp_path, model_dir, encryption_key)
+
+
+def make_settings(
+    tmp_path: Path, model_dir: Path, encryption_key: str, **overrides: object
+) -> Settings:
+    values: dict[str, object] = {
+        "env": "test",
+        "var_dir": tmp_path / "var",
+        "model_dir": model_dir,
+        "database_url": f"sqlite:///{tmp_path / 'haven.db'}",
+        "encryption_keys": encryption_key,
+        "secret_key": TEST_SECRET,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    built = build_runtime(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def engine(runtime: Runtime) -> Engine:
+    return runtime.engine
+
+
+@dataclass
+class Chat:
+    """One person talking to the engine, as a channel would pass their messages."""
+
+    engine: Engine
+    sender: str = "+15550100001"
+    channel: str = "terminal"
+    language_hint: str | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def say(
+        self,
+        text: str = "",
+        *,
+        choice: str | None = None,
+        at: datetime | None = None,
+        provider_id: str | None = None,
+    ) -> Outcome:
+        inbound = Inbound(
+            channel=self.channel,
+            sender=self.sender,
+            text=text,
+            choice=choice,
+            provider_id=provider_id,
+            language_hint=self.language_hint,
+            **({"received_at": at} if at else {}),
+        )
+        outcome = self.engine.handle(inbound)
+        self.outcomes.append(outcome)
+        return outcome
+
+    def text(self, outcome: Outcome | None = None) -> str:
+        """All reply texts of an outcome (the last one by default), joined."""
+        outcome = outcome or self.outcomes[-1]
+        return "\n".join(reply.text for reply in outcome.replies)
+
+    def option_ids(self, outcome: Outcome | None = None) -> list[str]:
+        outcome = outcome or self.outcomes[-1]
+        return [option.id for reply in outcome.replies for option in reply.options]
+
+    def to_menu(self, greeting: str = "hi", yes: str = "yes") -> Outcome:
+        """The first contact and "yes, it is safe": ends at the main menu."""
+        self.say(greeting)
+        outcome = self.say(yes)
+        assert outcome.flow == "menu", outcome
+        return outcome
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)
+
+
+@pytest.fixture
+def new_chat(engine: Engine):  # type: ignore[no-untyped-def]
+    """A factory for more people talking to the same engine."""
+
+    def make(sender: str, **kwargs: object) -> Chat:
+        return Chat(engine, sender=sender, **kwargs)  # type: ignore[arg-type]
+
+    return make

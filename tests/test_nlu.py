@@ -1,0 +1,111 @@
+"""The embedded classifier, its cache, the training data reader and language detection."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nlu.embedded import EmbeddedClassifier
+from nlu.language import LanguageGuesser
+from nlu.result import FALLBACK_INTENT
+from nlu.training_data import phrases_by_language, read_examples, strip_annotations, training_files
+
+DATA = Path(__file__).resolve().parent.parent / "nlu" / "data"
+INTENTS = {
+    "greet", "affirm", "deny", "menu", "change_language", "ask_rights", "find_help",
+    "trafficking_signs", "report_concern", "disclose_situation", "talk_to_person", "emergency",
+    "delete_data", "quick_exit", "goodbye", "out_of_scope",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedClassifier:
+    return EmbeddedClassifier.load(DATA, tmp_path_factory.mktemp("nlu"), threshold=0.45)
+
+
+def test_entity_annotations_are_stripped_from_examples() -> None:
+    assert strip_annotations("need a [lawyer](need) now") == "need a lawyer now"
+    assert strip_annotations('un [abogado]{"entity": "need", "value": "legal"}') == "un abogado"
+
+
+def test_every_language_file_has_every_intent() -> None:
+    for path in training_files(DATA):
+        intents = {example.intent for example in read_examples([path])}
+        assert intents == INTENTS, path.name
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("where can I sleep tonight", "find_help"),
+        ("necesito un abogado", "find_help"),
+        ("my boss took my passport", "disclose_situation"),
+        ("can I talk to a real person", "talk_to_person"),
+        ("quiero hablar con alguien de verdad", "talk_to_person"),
+        ("what are the signs of trafficking", "trafficking_signs"),
+    ],
+)
+def test_unseen_phrasings_are_understood(
+    classifier: EmbeddedClassifier, text: str, intent: str
+) -> None:
+    parse = classifier.parse(text)
+    assert parse.intent == intent
+    assert parse.ranking[0][0] == intent
+    assert 0 < parse.confidence <= 1
+
+
+def test_text_without_letters_is_a_fallback(classifier: EmbeddedClassifier) -> None:
+    parse = classifier.parse("🙂🙂🙂")
+    assert parse.intent == FALLBACK_INTENT
+    assert parse.confidence == 0.0
+
+
+def test_low_confidence_is_a_fallback(classifier: EmbeddedClassifier) -> None:
+    parse = classifier.parse("zzzz qqqq")
+    assert parse.intent == FALLBACK_INTENT
+    assert parse.confidence < 0.45
+
+
+def test_the_model_is_cached_and_retrained_when_the_data_changes(tmp_path: Path) -> None:
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    shutil.copytree(DATA, data)
+    EmbeddedClassifier.load(data, cache, 0.45)
+    first = sorted(cache.glob("*.joblib"))
+    EmbeddedClassifier.load(data, cache, 0.45)
+    assert sorted(cache.glob("*.joblib")) == first
+    with (data / "en.yml").open("a") as handle:
+        handle.write("- intent: greet\n  examples: |\n    - good evening friend\n")
+    EmbeddedClassifier.load(data, cache, 0.45)
+    assert len(list(cache.glob("*.joblib"))) == 2
+
+
+@pytest.fixture(scope="module")
+def guesser() -> LanguageGuesser:
+    return LanguageGuesser(["en", "es"], phrases_by_language(training_files(DATA)))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("hello", "en"), ("hola", "es"), ("I need a place to stay", "en"), ("necesito ayuda", "es")],
+)
+def test_a_new_conversation_follows_the_message(
+    guesser: LanguageGuesser, text: str, language: str
+) -> None:
+    assert guesser.choose(text, None, None, "en") == language
+
+
+def test_a_new_conversation_without_letters_follows_the_hint(guesser: LanguageGuesser) -> None:
+    assert guesser.choose("1", None, "es", "en") == "es"
+    assert guesser.choose("1", None, None, "en") == "en"
+    assert guesser.choose("1", None, "xx", "en") == "en"
+
+
+def test_a_stray_word_does_not_switch_an_ongoing_conversation(guesser: LanguageGuesser) -> None:
+    assert guesser.choose("ok", "es", None, "en") == "es"
+    assert guesser.choose("thanks", "es", None, "en") == "es"
+
+
+def test_a_clear_sentence_switches_an_ongoing_conversation(guesser: LanguageGuesser) -> None:
+    assert guesser.choose("necesito hablar con una persona", "en", None, "en") == "es"

@@ -1,0 +1,73 @@
+"""The same store and conversation on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.runtime import Runtime, build_runtime
+from bot.store import utcnow
+from tests.conftest import Chat, make_settings
+
+pytestmark = pytest.mark.postgres
+
+ADMIN_URL = os.environ.get(
+    "HAVEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database for one test, dropped afterwards."""
+    name = f"haven_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_runtime(
+    postgres_url: str, tmp_path: Path, model_dir: Path, encryption_key: str
+) -> Iterator[Runtime]:
+    settings = make_settings(tmp_path, model_dir, encryption_key, database_url=postgres_url)
+    runtime = build_runtime(settings)
+    yield runtime
+    runtime.close()
+
+
+def test_migrations_create_the_schema_on_postgres(pg_runtime: Runtime) -> None:
+    with pg_runtime.store.engine.connect() as connection:
+        tables = set(
+            connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
+    assert {"sessions", "messages", "receipts", "alembic_version"} <= tables
+
+
+def test_a_conversation_reaches_the_menu_and_exits_on_postgres(pg_runtime: Runtime) -> None:
+    chat = Chat(pg_runtime.engine)
+    chat.to_menu()
+    assert chat.say("3").flow == "signs"
+    assert chat.say("EXIT").exited is True
+    assert chat.say("hi").flow == "welcome"
+
+
+def test_purge_and_redelivery_on_postgres(pg_runtime: Runtime) -> None:
+    chat = Chat(pg_runtime.engine)
+    chat.say("hi", provider_id="SM-1", at=utcnow() - timedelta(days=2))
+    assert chat.say("hi", provider_id="SM-1").duplicate is True
+    counts = pg_runtime.store.purge_idle(86400)
+    assert (counts.sessions, counts.receipts) == (1, 1)
