@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
+from sqlalchemy.exc import IntegrityError
 
 from bot.actions import Actions
 from bot.catalog import Catalogs
@@ -85,7 +86,18 @@ class Engine:
         self.actions = actions
 
     def handle(self, inbound: Inbound) -> Outcome:
-        """Answer one message; its effects are committed before this returns."""
+        """Answer one message; its effects are committed before this returns.
+
+        Two workers may take two messages of one sender at once; the loser of a
+        race to create the same row starts over and sees the winner's work.
+        """
+        try:
+            return self._handle_once(inbound)
+        except IntegrityError:
+            log.info("event=concurrent_write_retried")
+            return self._handle_once(inbound)
+
+    def _handle_once(self, inbound: Inbound) -> Outcome:
         key = self.keys.session_key(inbound.channel, inbound.sender)
         text = clean(inbound.text, self.settings.max_text)
         with self.store.transaction() as tx:

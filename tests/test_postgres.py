@@ -71,3 +71,19 @@ def test_purge_and_redelivery_on_postgres(pg_runtime: Runtime) -> None:
     assert chat.say("hi", provider_id="SM-1").duplicate is True
     counts = pg_runtime.store.purge_idle(86400)
     assert (counts.sessions, counts.receipts) == (1, 1)
+
+
+def test_concurrent_first_messages_from_one_sender_are_both_answered(pg_runtime: Runtime) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(4)
+
+    def first_message(_: int) -> int:
+        barrier.wait()
+        return len(Chat(pg_runtime.engine, sender="+15550100077").say("hi").replies)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answered = list(pool.map(first_message, range(4)))
+    assert all(count >= 1 for count in answered)
+    assert pg_runtime.store.count_sessions() == 1

@@ -3,6 +3,7 @@
 JSONL input, one object a line: ``{"text": "...", "sender": "id", "choice": "option id"}``
 (every field optional). Each input line gets exactly one output line: the outcome,
 or ``{"error": "..."}`` for a line that cannot be read; the conversation goes on.
+Blank lines are not messages and are skipped.
 """
 
 from __future__ import annotations

@@ -1,0 +1,526 @@
+"""The deterministic safety layer (bot/safety.py, flows/safety.yml), through the real engine.
+
+Every word is read from flows/safety.yml itself, so a word added there is tested here
+without anyone touching this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.engine import Engine
+from bot.messages import Outcome
+from bot.runtime import Runtime, build_runtime
+from bot.safety import Action
+from bot.store import Conversation
+from tests.conftest import Chat, make_settings
+
+SAFETY_FILE = Path(__file__).resolve().parent.parent / "flows" / "safety.yml"
+SAFETY = yaml.safe_load(SAFETY_FILE.read_text(encoding="utf-8"))
+
+SENDER = "web-visitor-safety"
+"""Not a phone number, so no country is known and find_help asks for one."""
+
+WIPING = (Action.EXIT, Action.STOP)
+ROUTING = {
+    Action.DELETE: "delete.confirm",
+    Action.EMERGENCY: "emergency.numbers",
+    Action.MENU: "menu.choose",
+    Action.LANGUAGE: "language.choose",
+}
+
+
+# -- the words, from the YAML file ----------------------------------------------------------
+
+
+def whole_words(action: Action) -> list[tuple[str, str]]:
+    """Every (language, word) of ``action``'s whole-message list."""
+    return [
+        (language, word)
+        for language, words in SAFETY[action.value].get("whole", {}).items()
+        for word in words
+    ]
+
+
+def phrases(action: Action) -> list[tuple[str, str]]:
+    return [
+        (language, phrase)
+        for language, items in SAFETY[action.value].get("phrases", {}).items()
+        for phrase in items
+    ]
+
+
+def word_params(action: Action) -> list[object]:
+    return [
+        pytest.param(language, word, id=f"{language}-{word}")
+        for language, word in whole_words(action)
+    ]
+
+
+def first_word_params(actions: tuple[Action, ...] | dict[Action, str]) -> list[object]:
+    """The first whole-message word of each language, for each action."""
+    return [
+        pytest.param(action, language, words[0], id=f"{action.value}-{language}-{words[0]}")
+        for action in actions
+        for language, words in SAFETY[action.value]["whole"].items()
+    ]
+
+
+# -- talking to the engine --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A button press: the option id a channel hands the engine."""
+
+    id: str
+
+
+def send(chat: Chat, message: str | Tap) -> Outcome:
+    if isinstance(message, Tap):
+        return chat.say(choice=message.id)
+    return chat.say(message)
+
+
+def stored(chat: Chat) -> Conversation | None:
+    """The conversation as the store holds it now, or None when there is none."""
+    key = chat.engine.keys.session_key(chat.channel, chat.sender)
+    with chat.engine.store.transaction() as tx:
+        return tx.load(key)
+
+
+def transcript(chat: Chat) -> list[tuple[str, str]]:
+    key = chat.engine.keys.session_key(chat.channel, chat.sender)
+    with chat.engine.store.transaction() as tx:
+        return tx.transcript(key)
+
+
+def position(chat: Chat) -> str | None:
+    """``flow.step`` where the stored conversation waits, or None when there is none."""
+    conversation = stored(chat)
+    return f"{conversation.flow}.{conversation.step}" if conversation else None
+
+
+STATES: dict[str, tuple[str, tuple[str | Tap, ...]]] = {
+    "welcome question": ("welcome.ask_safe", ("hi",)),
+    "main menu": ("menu.choose", ("hi", Tap("yes"))),
+    "signs flow": ("signs.indicators", ("hi", Tap("yes"), Tap("signs"))),
+    "find_help country question": ("find_help.country", ("hi", Tap("yes"), Tap("help"))),
+    "delete confirmation": ("delete.confirm", ("hi", Tap("yes"), "delete")),
+    "rights topic question": ("rights.topic", ("hi", Tap("yes"), Tap("rights"))),
+}
+
+
+def reach(chat: Chat, state: str) -> None:
+    step, messages = STATES[state]
+    for message in messages:
+        send(chat, message)
+    assert position(chat) == step, f"could not reach the {state}"
+
+
+@pytest.fixture
+def person(new_chat: Callable[..., Chat]) -> Chat:
+    return new_chat(SENDER)
+
+
+@pytest.fixture
+def configured(
+    tmp_path: Path, model_dir: Path, encryption_key: str
+) -> Iterator[Callable[..., Engine]]:
+    """Builds an engine from settings with some values changed."""
+    built: list[Runtime] = []
+
+    def make(**overrides: object) -> Engine:
+        runtime = build_runtime(make_settings(tmp_path, model_dir, encryption_key, **overrides))
+        built.append(runtime)
+        return runtime.engine
+
+    yield make
+    for runtime in built:
+        runtime.close()
+
+
+# -- the file itself ----------------------------------------------------------------------------
+
+
+def test_every_action_has_whole_message_words() -> None:
+    for action in (*WIPING, *ROUTING):
+        assert whole_words(action), f"{action.value} has no words"
+
+
+def test_every_language_has_words_for_every_action() -> None:
+    languages = {language for action in (*WIPING, *ROUTING) for language, _ in whole_words(action)}
+    for action in (*WIPING, *ROUTING):
+        missing = languages - {language for language, _ in whole_words(action)}
+        assert not missing, f"{action.value} has no words in {sorted(missing)}"
+
+
+# -- each whole-message word ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "word"), word_params(Action.EXIT))
+def test_exit_word_wipes_silently_and_the_next_message_starts_afresh(
+    person: Chat, language: str, word: str
+) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(word)
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert outcome.intent == "quick_exit"
+    assert stored(person) is None
+    assert transcript(person) == []
+    assert person.say("hi").flow == "welcome"
+
+
+@pytest.mark.parametrize(("language", "word"), word_params(Action.STOP))
+def test_stop_word_wipes_and_sends_nothing(person: Chat, language: str, word: str) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(word)
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert stored(person) is None
+    assert transcript(person) == []
+    assert person.say("hi").flow == "welcome"
+
+
+@pytest.mark.parametrize(("language", "word"), word_params(Action.DELETE))
+def test_delete_word_asks_for_confirmation(person: Chat, language: str, word: str) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(word)
+    assert outcome.exited is False
+    assert outcome.flow == "delete"
+    assert position(person) == "delete.confirm"
+    assert person.text() == person.engine.catalogs.text(outcome.language, "delete.confirm")
+    assert person.option_ids() == ["yes", "no"]
+
+
+@pytest.mark.parametrize(("language", "word"), word_params(Action.DELETE))
+def test_confirming_a_delete_word_wipes_and_says_it_is_done(
+    person: Chat, language: str, word: str
+) -> None:
+    reach(person, "rights topic question")
+    person.say(word)
+    outcome = person.say(choice="yes")
+    assert outcome.exited is True
+    assert person.text() == person.engine.catalogs.text(outcome.language, "delete.done")
+    assert stored(person) is None
+    assert transcript(person) == []
+
+
+@pytest.mark.parametrize(("language", "word"), word_params(Action.EMERGENCY))
+def test_emergency_word_opens_the_emergency_flow(person: Chat, language: str, word: str) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(word)
+    assert outcome.flow == "emergency"
+    assert outcome.intent == "emergency"
+    assert person.text().startswith(
+        person.engine.catalogs.text(outcome.language, "emergency.call_general")
+    )
+
+
+@pytest.mark.parametrize(("language", "word"), word_params(Action.MENU))
+def test_menu_word_opens_the_main_menu(person: Chat, language: str, word: str) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(word)
+    assert outcome.flow == "menu"
+    assert position(person) == "menu.choose"
+
+
+@pytest.mark.parametrize(("language", "word"), word_params(Action.LANGUAGE))
+def test_language_word_opens_the_language_choice(person: Chat, language: str, word: str) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(word)
+    assert outcome.flow == "language"
+    assert position(person) == "language.choose"
+
+
+# -- in every state -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params(WIPING))
+def test_exit_and_stop_words_wipe_in_every_state(
+    person: Chat, state: str, action: Action, language: str, word: str
+) -> None:
+    reach(person, state)
+    outcome = person.say(word)
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert stored(person) is None
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params(ROUTING))
+def test_delete_emergency_menu_and_language_words_work_in_every_state(
+    person: Chat, state: str, action: Action, language: str, word: str
+) -> None:
+    reach(person, state)
+    outcome = person.say(word)
+    assert outcome.exited is False
+    assert position(person) == ROUTING[action]
+
+
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params(WIPING))
+def test_exit_and_stop_words_as_a_first_message_leave_nothing_stored(
+    person: Chat, action: Action, language: str, word: str
+) -> None:
+    outcome = person.say(word)
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert stored(person) is None
+
+
+@pytest.mark.parametrize(
+    ("action", "language", "word"),
+    first_word_params((Action.DELETE, Action.EMERGENCY)),
+)
+def test_delete_and_emergency_words_as_a_first_message_skip_the_welcome(
+    person: Chat, action: Action, language: str, word: str
+) -> None:
+    person.say(word)
+    assert position(person) == ROUTING[action]
+
+
+# -- how words are written ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["SaLiR", "sálir", " exit! ", "¡¡SALIR!!", "...Exit...", "\n\tQuick-Exit\n", "«salir»"],
+)
+def test_quick_exit_ignores_case_accents_punctuation_and_spaces(person: Chat, text: str) -> None:
+    reach(person, "main menu")
+    outcome = person.say(text)
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert outcome.intent == "quick_exit"
+    assert stored(person) is None
+
+
+@pytest.mark.parametrize("text", ["STOP", "Stop.", " stop!!! ", "“stop”", "PARAR"])
+def test_stop_ignores_case_punctuation_and_spaces(person: Chat, text: str) -> None:
+    reach(person, "main menu")
+    outcome = person.say(text)
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert stored(person) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        ("BORRAR", "delete.confirm"),
+        ("¡Borrár!", "delete.confirm"),
+        ("  Delete.  ", "delete.confirm"),
+        ("¡AUXILIO!", "emergency.numbers"),
+        ("SOS!!", "emergency.numbers"),
+        ("Emergéncia", "emergency.numbers"),
+        ("MENÚ", "menu.choose"),
+        ("\n menu \n", "menu.choose"),
+        ("¿Idioma?", "language.choose"),
+        ("LANGUAGE.", "language.choose"),
+    ],
+)
+def test_routing_words_ignore_case_accents_punctuation_and_spaces(
+    person: Chat, text: str, step: str
+) -> None:
+    reach(person, "rights topic question")
+    person.say(text)
+    assert position(person) == step
+
+
+# -- words inside sentences ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to exit the building",
+        "don't stop",
+        "I don't want to leave yet",
+        "please don't cancel",
+        "no quiero salir todavía",
+    ],
+)
+def test_whole_message_words_do_not_fire_inside_a_sentence(person: Chat, text: str) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(text)
+    assert outcome.exited is False
+    assert outcome.replies != ()
+    assert outcome.intent != "quick_exit"
+    assert stored(person) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [
+        ("please help, he is going to kill me", "emergency.numbers"),
+        ("Ayúdenme, me va a matar!", "emergency.numbers"),
+        ("I am locked in the basement", "emergency.numbers"),
+        ("can you delete my data please", "delete.confirm"),
+        ("quiero borrar mis datos ya", "delete.confirm"),
+    ],
+)
+def test_emergency_and_delete_phrases_fire_inside_a_sentence(
+    person: Chat, text: str, step: str
+) -> None:
+    reach(person, "rights topic question")
+    person.say(text)
+    assert position(person) == step
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [pytest.param(lang, phrase, id=f"{lang}-{phrase}") for lang, phrase in phrases(Action.EMERGENCY)],
+)
+def test_every_emergency_phrase_fires_inside_a_sentence(
+    person: Chat, language: str, phrase: str
+) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(f"listen, {phrase}, now!")
+    assert outcome.flow == "emergency"
+    assert position(person) == "emergency.numbers"
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [pytest.param(lang, phrase, id=f"{lang}-{phrase}") for lang, phrase in phrases(Action.DELETE)],
+)
+def test_every_delete_phrase_fires_inside_a_sentence(
+    person: Chat, language: str, phrase: str
+) -> None:
+    reach(person, "rights topic question")
+    outcome = person.say(f"listen, {phrase}, now!")
+    assert outcome.flow == "delete"
+    assert position(person) == "delete.confirm"
+
+
+# -- language names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [("español", "es"), ("Spanish", "es"), ("inglés", "en"), ("English", "en")],
+)
+def test_a_language_name_switches_the_conversation_language(
+    new_chat: Callable[..., Chat], name: str, language: str
+) -> None:
+    other = "en" if language == "es" else "es"
+    chat = new_chat(SENDER, language_hint=other)
+    chat.say({"en": "hi", "es": "hola"}[other])
+    chat.say(choice="yes")
+    before = stored(chat)
+    assert before is not None
+    assert before.language == other
+
+    outcome = chat.say(name)
+
+    assert outcome.language == language
+    assert outcome.flow == "menu"
+    assert chat.text() == chat.engine.catalogs.text(language, "menu.prompt")
+    after = stored(chat)
+    assert after is not None
+    assert after.language == language
+
+
+def test_a_language_name_as_a_first_message_welcomes_in_that_language(person: Chat) -> None:
+    outcome = person.say("Español")
+    assert outcome.flow == "welcome"
+    assert outcome.language == "es"
+    assert person.text().startswith(person.engine.catalogs.text("es", "welcome.greeting"))
+
+
+# -- rate limits and the decoy reply ------------------------------------------------------------
+
+
+def exhaust_rate_limit(chat: Chat) -> None:
+    """Three messages fill a 3/60 limit; the fourth is refused with a request to slow down."""
+    chat.say("hi")
+    chat.say(choice="yes")
+    chat.say(choice="rights")
+    refused = chat.say("hello?")
+    assert chat.text(refused) == chat.engine.catalogs.text("en", "rate.slow_down")
+
+
+def test_a_sender_over_the_rate_limit_is_asked_to_slow_down(
+    configured: Callable[..., Engine],
+) -> None:
+    chat = Chat(configured(rate_limit="3/60"), sender=SENDER)
+    exhaust_rate_limit(chat)
+    assert chat.say("hello again?").replies == ()  # told once, then silence
+
+
+def test_quick_exit_works_while_rate_limited(configured: Callable[..., Engine]) -> None:
+    chat = Chat(configured(rate_limit="3/60"), sender=SENDER)
+    exhaust_rate_limit(chat)
+    outcome = chat.say("exit")
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert stored(chat) is None
+
+
+def test_emergency_works_while_rate_limited(configured: Callable[..., Engine]) -> None:
+    chat = Chat(configured(rate_limit="3/60"), sender=SENDER)
+    exhaust_rate_limit(chat)
+    outcome = chat.say("sos")
+    assert outcome.flow == "emergency"
+    assert chat.text().startswith(chat.engine.catalogs.text("en", "emergency.call_general"))
+
+
+def test_delete_works_while_rate_limited(configured: Callable[..., Engine]) -> None:
+    chat = Chat(configured(rate_limit="3/60"), sender=SENDER)
+    exhaust_rate_limit(chat)
+    outcome = chat.say("delete")
+    assert outcome.flow == "delete"
+    assert chat.text() == chat.engine.catalogs.text("en", "delete.confirm")
+
+
+def test_delete_can_be_confirmed_while_rate_limited(configured: Callable[..., Engine]) -> None:
+    chat = Chat(configured(rate_limit="3/60"), sender=SENDER)
+    exhaust_rate_limit(chat)
+    chat.say("delete")
+    outcome = chat.say(choice="yes")
+    assert outcome.exited is True
+    assert chat.text() == chat.engine.catalogs.text("en", "delete.done")
+    assert stored(chat) is None
+
+
+DECOY = "Thanks! Your order #2231 is confirmed."
+
+
+def test_quick_exit_replies_with_exactly_the_configured_decoy(
+    configured: Callable[..., Engine],
+) -> None:
+    chat = Chat(configured(exit_reply=DECOY), sender=SENDER)
+    chat.to_menu()
+    outcome = chat.say("exit")
+    assert outcome.exited is True
+    assert [reply.text for reply in outcome.replies] == [DECOY]
+    assert chat.option_ids() == []
+    assert stored(chat) is None
+
+
+def test_quick_exit_while_rate_limited_replies_with_the_decoy(
+    configured: Callable[..., Engine],
+) -> None:
+    chat = Chat(configured(rate_limit="3/60", exit_reply=DECOY), sender=SENDER)
+    exhaust_rate_limit(chat)
+    outcome = chat.say("salir")
+    assert outcome.exited is True
+    assert [reply.text for reply in outcome.replies] == [DECOY]
+
+
+def test_stop_sends_nothing_even_when_a_decoy_is_configured(
+    configured: Callable[..., Engine],
+) -> None:
+    chat = Chat(configured(exit_reply=DECOY), sender=SENDER)
+    chat.to_menu()
+    outcome = chat.say("stop")
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert stored(chat) is None
