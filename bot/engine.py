@@ -43,6 +43,9 @@ SAFETY_INTENTS = {
     Action.LANGUAGE: "change_language",
     Action.SET_LANGUAGE: "change_language",
 }
+# The flows the safety layer opens; answers inside them pass the rate limit too.
+DELETE_FLOW = "delete"
+EMERGENCY_FLOW = "emergency"
 # Intents a model may add to the safety words, when it is sure enough.
 MODEL_EXIT = "quick_exit"
 MODEL_DELETE = "delete_data"
@@ -125,8 +128,8 @@ class Engine:
         conversation = existing or self._new_conversation(key, inbound, text, match)
         now = inbound.received_at
         conversation.last_active = now
-        if not self._within_rate(conversation, now) and not (
-            match and match.action in (Action.DELETE, Action.EMERGENCY)
+        if not self._within_rate(conversation, now) and not self._exempt_from_rate(
+            conversation, match
         ):
             return self._rate_limited(tx, conversation)
         turn = Turn(conversation)
@@ -149,9 +152,9 @@ class Engine:
         if action is Action.SET_LANGUAGE and match:
             conversation.language = match.language
         if action is Action.DELETE:
-            self._go(turn, "delete")
+            self._go(turn, DELETE_FLOW)
         elif action is Action.EMERGENCY:
-            self._go(turn, "emergency")
+            self._go(turn, EMERGENCY_FLOW)
         elif conversation.is_new:
             self._first_contact(turn, text)
         elif action is Action.MENU or action is Action.SET_LANGUAGE:
@@ -171,7 +174,7 @@ class Engine:
         """
         parse = self._parse(turn, text) if text else None
         if parse and parse.intent == MODEL_EMERGENCY:
-            self._go(turn, "emergency")
+            self._go(turn, EMERGENCY_FLOW)
             return
         target = self.flows.intents.get(parse.intent) if parse else None
         if target:
@@ -252,7 +255,7 @@ class Engine:
     def _jump_or_miss(self, turn: Turn, text: str) -> None:
         parse = self._parse(turn, text) if text else None
         if parse and parse.intent == MODEL_DELETE:
-            self._go(turn, "delete")
+            self._go(turn, DELETE_FLOW)
             return
         target = self.flows.intents.get(parse.intent) if parse else None
         if target:
@@ -357,6 +360,12 @@ class Engine:
             conversation.rate_notified = False
         conversation.rate_count += 1
         return conversation.rate_count <= self.settings.rate_limit_count
+
+    def _exempt_from_rate(self, conversation: Conversation, match: Match | None) -> bool:
+        """Deleting and getting the emergency number always work, answers included."""
+        if match and match.action in (Action.DELETE, Action.EMERGENCY):
+            return True
+        return conversation.flow in (DELETE_FLOW, EMERGENCY_FLOW)
 
     def _rate_limited(self, tx: Transaction, conversation: Conversation) -> Outcome:
         replies: tuple[Reply, ...] = ()

@@ -55,6 +55,13 @@ def phrases(action: Action) -> list[tuple[str, str]]:
     ]
 
 
+def phrase_params(action: Action) -> list[object]:
+    return [
+        pytest.param(language, phrase, id=f"{language}-{phrase}")
+        for language, phrase in phrases(action)
+    ]
+
+
 def word_params(action: Action) -> list[object]:
     return [
         pytest.param(language, word, id=f"{language}-{word}")
@@ -374,10 +381,7 @@ def test_emergency_and_delete_phrases_fire_inside_a_sentence(
     assert position(person) == step
 
 
-@pytest.mark.parametrize(
-    ("language", "phrase"),
-    [pytest.param(lang, phrase, id=f"{lang}-{phrase}") for lang, phrase in phrases(Action.EMERGENCY)],
-)
+@pytest.mark.parametrize(("language", "phrase"), phrase_params(Action.EMERGENCY))
 def test_every_emergency_phrase_fires_inside_a_sentence(
     person: Chat, language: str, phrase: str
 ) -> None:
@@ -387,10 +391,7 @@ def test_every_emergency_phrase_fires_inside_a_sentence(
     assert position(person) == "emergency.numbers"
 
 
-@pytest.mark.parametrize(
-    ("language", "phrase"),
-    [pytest.param(lang, phrase, id=f"{lang}-{phrase}") for lang, phrase in phrases(Action.DELETE)],
-)
+@pytest.mark.parametrize(("language", "phrase"), phrase_params(Action.DELETE))
 def test_every_delete_phrase_fires_inside_a_sentence(
     person: Chat, language: str, phrase: str
 ) -> None:

@@ -1,0 +1,436 @@
+"""The gettext catalogs (bot/catalog.py): complete, consistent, short enough and discreet.
+
+Languages are found on disk, so a new ``flows/locales/<lang>`` directory is checked
+by every test here without anyone touching this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import DOMAIN, SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
+from bot.engine import MAX_REPLY_CHARS
+from bot.flows import WIPE, load_flows
+from bot.messages import Outcome
+from bot.rights import RightsCards
+from bot.store import Conversation
+from bot.text import fold
+from resources_db.national import GENERAL_EMERGENCY_NUMBERS
+from tests.conftest import Chat
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "flows" / "locales"
+BOOK = load_flows(ROOT / "flows" / "flows.yml")
+CATALOGS = Catalogs.load(LOCALES)
+RIGHTS = RightsCards.load(ROOT / "flows" / "rights" / "cards.yml")
+
+LANGUAGES = sorted(path.name for path in LOCALES.iterdir() if path.is_dir())
+
+MAX_LABEL_CHARS = 30
+"""Buttons on WhatsApp and Telegram cut longer labels."""
+SMS_SEGMENT_CHARS = 160
+LOCK_SCREEN_CHARS = 40
+"""About what a phone's lock screen shows of a new message."""
+
+REVEALING_WORDS = {
+    "en": (
+        "traffick",
+        "abuse",
+        "police",
+        "shelter",
+        "crime",
+        "criminal",
+        "exploit",
+        "victim",
+        "slave",
+        "violence",
+        "rape",
+        "immigration",
+        "deport",
+        "sex",
+        "smuggl",
+    ),
+    "es": (
+        "trata",
+        "trafico",
+        "abuso",
+        "policia",
+        "delito",
+        "crimen",
+        "explota",
+        "victima",
+        "esclav",
+        "violencia",
+        "violacion",
+        "refugio",
+        "albergue",
+        "inmigra",
+        "migracion",
+        "deporta",
+        "sexo",
+    ),
+}
+ALL_REVEALING_WORDS = tuple(fold(word) for words in REVEALING_WORDS.values() for word in words)
+
+# Keys the engine and the actions put first in a reply, besides the steps' openings.
+ENGINE_OPENERS = (
+    "fallback.sorry",
+    "input.empty",
+    "rate.slow_down",
+    "emergency.call_number",
+    "emergency.call_general",
+    "hotlines.none",
+    "find_help.none_local",
+)
+
+
+@cache
+def entries(language: str) -> dict[str, Entry]:
+    """The catalog of one language directory, read straight from its .po file."""
+    return read_catalog(LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+
+
+ENGLISH = entries(SOURCE_LANGUAGE)
+
+
+def shown(language: str, key: str) -> str:
+    """The template a person of ``language`` gets for ``key`` (English where untranslated)."""
+    entry = entries(language).get(key)
+    if entry and entry.text and not entry.fuzzy:
+        return entry.text
+    return ENGLISH[key].text or ENGLISH[key].source
+
+
+def revealing_words(text: str) -> list[str]:
+    """The revealing words in what a lock screen shows of ``text``."""
+    head = fold(text[:LOCK_SCREEN_CHARS])
+    return [word for word in ALL_REVEALING_WORDS if word in head]
+
+
+def opener_keys() -> list[str]:
+    keys = {step.opening_key() for step in BOOK.steps.values()}
+    keys |= {step.invalid for step in BOOK.steps.values() if step.input}
+    keys |= set(ENGINE_OPENERS)
+    keys |= {key for key in ENGLISH if key.startswith("rights.card.")}
+    return sorted(key for key in keys if key)
+
+
+def label_keys() -> list[str]:
+    return sorted({option.label for step in BOOK.steps.values() for option in step.options})
+
+
+def ask_keys() -> list[str]:
+    return sorted({step.ask for step in BOOK.steps.values() if step.ask})
+
+
+# -- complete and consistent ----------------------------------------------------------------
+
+
+def test_languages_are_found_on_disk() -> None:
+    assert SOURCE_LANGUAGE in LANGUAGES
+    assert set(CATALOGS.languages) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_has_every_english_key(language: str) -> None:
+    missing = set(ENGLISH) - set(entries(language))
+    assert not missing, f"{language} lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_has_no_keys_english_lacks(language: str) -> None:
+    extra = set(entries(language)) - set(ENGLISH)
+    assert not extra, f"{language} has keys English lacks: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_translates_the_current_english_text(language: str) -> None:
+    stale = {
+        key: entry.source
+        for key, entry in entries(language).items()
+        if key in ENGLISH and entry.source != ENGLISH[key].source
+    }
+    assert not stale, f"{language} translates an old English text: {stale}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_has_no_empty_translation(language: str) -> None:
+    empty = sorted(key for key, entry in entries(language).items() if not entry.text.strip())
+    assert not empty, f"{language} has empty msgstr for {empty}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_has_no_fuzzy_entry(language: str) -> None:
+    fuzzy = sorted(key for key, entry in entries(language).items() if entry.fuzzy)
+    assert not fuzzy, f"{language} has fuzzy entries {fuzzy}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_the_placeholders_of_the_english_text(language: str) -> None:
+    wrong = {
+        key: (sorted(placeholders(entry.source)), sorted(placeholders(entry.text)))
+        for key, entry in entries(language).items()
+        if placeholders(entry.text) != placeholders(entry.source)
+    }
+    assert not wrong, f"{language}: (msgid, msgstr) placeholders differ: {wrong}"
+
+
+def test_english_catalog_text_is_its_source() -> None:
+    different = sorted(key for key, entry in ENGLISH.items() if entry.text != entry.source)
+    assert not different, f"English msgstr differs from msgid for {different}"
+
+
+def test_every_message_key_of_the_flows_is_in_the_english_catalog() -> None:
+    missing = BOOK.message_keys() - set(ENGLISH)
+    assert not missing, f"flows.yml uses unknown keys {sorted(missing)}"
+
+
+def test_every_rights_card_has_its_text() -> None:
+    assert RIGHTS.cards
+    missing = sorted(
+        card.text_key for card in RIGHTS.cards.values() if card.text_key not in ENGLISH
+    )
+    assert not missing, f"rights cards without text: {missing}"
+
+
+# -- short enough -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_text_is_longer_than_one_reply(language: str) -> None:
+    long = {
+        key: len(entry.text)
+        for key, entry in entries(language).items()
+        if len(entry.text) > MAX_REPLY_CHARS
+    }
+    assert not long, f"{language} texts over {MAX_REPLY_CHARS} characters: {long}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_option_labels_fit_a_button(language: str) -> None:
+    labels = {key: shown(language, key) for key in label_keys()}
+    long = {key: text for key, text in labels.items() if len(text) > MAX_LABEL_CHARS}
+    assert labels
+    assert not long, f"{language} labels over {MAX_LABEL_CHARS} characters: {long}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_questions_fit_one_sms_segment(language: str) -> None:
+    asks = {key: shown(language, key) for key in ask_keys()}
+    long = {key: text for key, text in asks.items() if len(text) > SMS_SEGMENT_CHARS}
+    assert asks
+    assert not long, f"{language} questions over {SMS_SEGMENT_CHARS} characters: {long}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_general_emergency_text_names_the_common_numbers(language: str) -> None:
+    text = shown(language, "emergency.call_general")
+    for number in GENERAL_EMERGENCY_NUMBERS:
+        assert number in text, f"{language} emergency.call_general lacks {number}"
+
+
+# -- discreet openers ---------------------------------------------------------------------------
+
+
+def test_opener_keys_include_every_steps_opening_and_every_rights_card() -> None:
+    keys = set(opener_keys())
+    assert {"welcome.greeting", "menu.prompt", "common.unknown_country"} <= keys
+    assert {card.text_key for card in RIGHTS.cards.values()} <= keys
+
+
+@pytest.mark.parametrize(
+    ("language", "key"),
+    [pytest.param(lang, key, id=f"{lang}-{key}") for lang in LANGUAGES for key in opener_keys()],
+)
+def test_reply_openers_do_not_reveal_the_subject_on_a_lock_screen(language: str, key: str) -> None:
+    text = shown(language, key)
+    found = revealing_words(text)
+    assert not found, f"{language} {key} starts {text[:LOCK_SCREEN_CHARS]!r}: {found}"
+
+
+# -- discreet openers, on real output -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A button press: the option id a channel hands the engine."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class Type:
+    """A typed message, by its name in ``WORDS``, so one route serves every language."""
+
+    name: str
+
+
+WORDS = {
+    "en": {
+        "hello": "hi",
+        "country": "Mexico",
+        "country_without_lines": "France",
+        "disclosure": "my boss has my passport",
+        "emergency": "sos",
+        "delete": "delete",
+        "nonsense": "xyzzy",
+        "more_nonsense": "qwerty plugh",
+        "empty": "",
+    },
+    "es": {
+        "hello": "hola",
+        "country": "México",
+        "country_without_lines": "Francia",
+        "disclosure": "mi jefe tiene mi pasaporte",
+        "emergency": "auxilio",
+        "delete": "borrar",
+        "nonsense": "asdf",
+        "more_nonsense": "qwerty",
+        "empty": "",
+    },
+}
+DRIVEN_LANGUAGES = tuple(WORDS)
+
+SENDER = "web-visitor-catalogs"
+"""Not a phone number: no country is known until the person names one."""
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    step: str
+    messages: tuple[Tap | Type, ...]
+
+
+MENU = (Type("hello"), Tap("yes"))
+ROUTES = (
+    Route("welcome", "welcome.ask_safe", (Type("hello"),)),
+    Route("not safe", "unsafe.goodbye", (Type("hello"), Tap("no"))),
+    Route("menu", "menu.choose", MENU),
+    Route("empty message", "menu.choose", (*MENU, Type("empty"))),
+    Route("not understood", "menu.choose", (*MENU, Type("nonsense"))),
+    Route("signs", "signs.indicators", (*MENU, Tap("signs"))),
+    Route("signs, what to do", "signs.todo", (*MENU, Tap("signs"), Tap("todo"))),
+    Route("signs, report", "signs.report_country", (*MENU, Tap("signs"), Tap("report"))),
+    Route(
+        "signs, report with lines",
+        "signs.report",
+        (*MENU, Tap("signs"), Tap("report"), Type("country")),
+    ),
+    Route(
+        "signs, report without lines",
+        "signs.report",
+        (*MENU, Tap("signs"), Tap("report"), Type("country_without_lines")),
+    ),
+    Route("disclosure", "disclosure.acknowledge", (*MENU, Type("disclosure"))),
+    Route("emergency, country unknown", "emergency.numbers", (*MENU, Type("emergency"))),
+    Route(
+        "emergency, country known",
+        "emergency.numbers",
+        (*MENU, Tap("help"), Type("country"), Type("emergency")),
+    ),
+    Route("find help", "find_help.country", (*MENU, Tap("help"))),
+    Route("unknown country", "find_help.country", (*MENU, Tap("help"), Type("nonsense"))),
+    Route("find help, need", "find_help.need", (*MENU, Tap("help"), Type("country"))),
+    Route(
+        "find help, results with lines",
+        "find_help.results",
+        (*MENU, Tap("help"), Type("country"), Tap("shelter")),
+    ),
+    Route(
+        "find help, results without lines",
+        "find_help.results",
+        (*MENU, Tap("help"), Type("country_without_lines"), Tap("shelter")),
+    ),
+    Route("rights", "rights.topic", (*MENU, Tap("rights"))),
+    *(
+        Route(f"rights card {option.id}", "rights.card", (*MENU, Tap("rights"), Tap(option.id)))
+        for option in BOOK.resolve("rights.topic").options
+    ),
+    Route("person", "person.country", (*MENU, Tap("person"))),
+    Route("person, lines", "person.hotlines", (*MENU, Tap("person"), Type("country"))),
+    Route(
+        "person, no lines",
+        "person.hotlines",
+        (*MENU, Tap("person"), Type("country_without_lines")),
+    ),
+    Route("language", "language.choose", (*MENU, Tap("language"))),
+    Route("delete", "delete.confirm", (*MENU, Type("delete"))),
+    Route("delete, yes", "delete.done", (*MENU, Type("delete"), Tap("yes"))),
+    Route("delete, no", "delete.kept", (*MENU, Type("delete"), Tap("no"))),
+    Route(
+        "offer of a person",
+        "offer_person.offer",
+        (*MENU, Type("nonsense"), Type("more_nonsense")),
+    ),
+)
+
+ROUTE_PARAMS = [
+    pytest.param(language, route, id=f"{language}-{route.name}")
+    for language in DRIVEN_LANGUAGES
+    for route in ROUTES
+]
+
+
+def drive(new_chat: Callable[..., Chat], language: str, route: Route) -> Chat:
+    chat = new_chat(SENDER, language_hint=language)
+    for message in route.messages:
+        if isinstance(message, Tap):
+            chat.say(choice=message.id)
+        else:
+            chat.say(WORDS[language][message.name])
+    return chat
+
+
+def stored(chat: Chat) -> Conversation | None:
+    key = chat.engine.keys.session_key(chat.channel, chat.sender)
+    with chat.engine.store.transaction() as tx:
+        return tx.load(key)
+
+
+def test_every_step_of_every_flow_has_a_route() -> None:
+    assert {route.step for route in ROUTES} == set(BOOK.steps)
+
+
+@pytest.mark.parametrize(("language", "route"), ROUTE_PARAMS)
+def test_route_reaches_its_step_in_the_language(
+    new_chat: Callable[..., Chat], language: str, route: Route
+) -> None:
+    chat = drive(new_chat, language, route)
+    last: Outcome = chat.outcomes[-1]
+    step = BOOK.steps[route.step]
+    assert last.language == language
+    if step.then is None:
+        conversation = stored(chat)
+        assert conversation is not None
+        assert f"{conversation.flow}.{conversation.step}" == step.name
+    else:
+        opening = step.opening_key()
+        assert opening is not None
+        assert CATALOGS.text(language, opening) in chat.text(last)
+        if step.then == WIPE:
+            assert last.exited is True
+            assert stored(chat) is None
+        else:
+            conversation = stored(chat)
+            assert conversation is not None
+            assert f"{conversation.flow}.{conversation.step}" == BOOK.resolve(step.then).name
+
+
+@pytest.mark.parametrize(("language", "route"), ROUTE_PARAMS)
+def test_every_reply_on_the_route_opens_discreetly(
+    new_chat: Callable[..., Chat], language: str, route: Route
+) -> None:
+    chat = drive(new_chat, language, route)
+    revealing = {
+        reply.text[:LOCK_SCREEN_CHARS]: revealing_words(reply.text)
+        for outcome in chat.outcomes
+        for reply in outcome.replies
+        if revealing_words(reply.text)
+    }
+    assert not revealing, f"lock screen shows: {revealing}"
