@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import logs
 from bot.config import ConfigError, Settings, get_settings
+
+ENGINES = ("rasa", "embedded")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,6 +42,20 @@ def _parser() -> argparse.ArgumentParser:
 
     purge = commands.add_parser("purge", help="delete idle conversations now; prints counts")
     purge.set_defaults(run=_purge)
+
+    nlu = commands.add_parser("nlu", help="understanding: parse, evaluate, train")
+    nlu_commands = nlu.add_subparsers(required=True, metavar="ACTION")
+    parse = nlu_commands.add_parser("parse", help="understand TEXT (or each line of stdin)")
+    parse.add_argument("text", nargs="?", help="the message; without it, one per stdin line")
+    parse.add_argument("--engine", choices=ENGINES, help="default: rasa if HAVEN_RASA_URL is set")
+    parse.set_defaults(run=_nlu_parse)
+    test = nlu_commands.add_parser("test", help="evaluate on files in Rasa's nlu.yml format")
+    test.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    test.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    test.add_argument("--engine", choices=ENGINES, default="embedded")
+    test.set_defaults(run=_nlu_test)
+    train = nlu_commands.add_parser("train", help="train the embedded model (cached by data)")
+    train.set_defaults(run=_nlu_train)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -89,6 +107,52 @@ def _purge(settings: Settings, _args: argparse.Namespace) -> int:
     print(f"sessions: {counts.sessions}")
     print(f"messages: {counts.messages}")
     print(f"receipts: {counts.receipts}")
+    return 0
+
+
+def _nlu_parse(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.catalog import Catalogs
+    from bot.runtime import build_guesser, build_interpreter
+
+    interpreter = build_interpreter(settings, args.engine)
+    guesser = build_guesser(settings, Catalogs.load(settings.flows_dir / "locales").languages)
+    texts = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for text in texts:
+        parse = interpreter.parse(text)
+        guess = guesser.guess(text)
+        answer = {
+            "text": text,
+            "intent": {"name": parse.intent, "confidence": round(parse.confidence, 4)},
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in parse.ranking],
+            "entities": list(parse.entities),
+            "language": guess.language if guess else None,
+            "engine": parse.engine,
+        }
+        print(json.dumps(answer, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _nlu_test(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import build_interpreter
+    from nlu.evaluate import evaluate
+    from nlu.training_data import read_examples
+
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        print(f"haven: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    report = evaluate(build_interpreter(settings, args.engine), read_examples(args.files))
+    print(json.dumps(report.as_json()) if args.json else report.as_table())
+    return 0
+
+
+def _nlu_train(settings: Settings, _args: argparse.Namespace) -> int:
+    from nlu.embedded import EmbeddedClassifier
+
+    classifier = EmbeddedClassifier.load(
+        settings.nlu_dir / "data", settings.models_path, settings.nlu_threshold
+    )
+    print(f"embedded model: {classifier.path}")
     return 0
 
 

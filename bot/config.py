@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     flows_dir: Path = ROOT / "flows"
     nlu_dir: Path = ROOT / "nlu"
+    rasa_url: str = ""
+    rasa_timeout: float = Field(default=0.5, gt=0)
+    nlu_threshold: float = Field(default=0.45, ge=0, le=1)
 
     @field_validator("rate_limit")
     @classmethod

@@ -15,7 +15,7 @@ from babel.dates import format_timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot.actions import Actions
-from bot.catalog import Catalogs
+from bot.catalog import SOURCE_LANGUAGE, Catalogs
 from bot.config import Settings
 from bot.crypto import KeyRing
 from bot.flows import WIPE, FlowBook, FlowError, Option, Step
@@ -45,7 +45,12 @@ SAFETY_INTENTS = {
 }
 # The flows the safety layer opens; answers inside them pass the rate limit too.
 DELETE_FLOW = "delete"
+UNSUPPORTED_LANGUAGE_FLOW = "unsupported_language"
 EMERGENCY_FLOW = "emergency"
+# The needs the directory knows (the values of the ``need`` entity).
+NEEDS = frozenset(
+    {"shelter", "legal", "medical", "counselling", "food", "immigration", "labour", "hotline"}
+)
 # Intents a model may add to the safety words, when it is sure enough.
 MODEL_EXIT = "quick_exit"
 MODEL_DELETE = "delete_data"
@@ -155,6 +160,9 @@ class Engine:
             self._go(turn, DELETE_FLOW)
         elif action is Action.EMERGENCY:
             self._go(turn, EMERGENCY_FLOW)
+        elif text and self.guesser.is_unsupported(text):
+            conversation.language = SOURCE_LANGUAGE
+            self._go(turn, UNSUPPORTED_LANGUAGE_FLOW)
         elif conversation.is_new:
             self._first_contact(turn, text)
         elif action is Action.MENU or action is Action.SET_LANGUAGE:
@@ -283,7 +291,7 @@ class Engine:
             raise FlowError(f"flows loop at {target!r}")
         step = self.flows.resolve(target)
         conversation = turn.conversation
-        if step.skip_if_set and step.skip_if_set in conversation.vars:
+        if step.skip_if_set and conversation.vars.get(step.skip_if_set):
             assert step.go is not None
             self._go(turn, step.go, depth + 1)
             return
@@ -347,7 +355,23 @@ class Engine:
             turn.parse = self.interpreter.parse(text)
             if turn.intent is None:
                 turn.intent, turn.confidence = turn.parse.intent, turn.parse.confidence
+            self._remember_entities(turn.conversation, turn.parse)
         return turn.parse
+
+    def _remember_entities(self, conversation: Conversation, parse: Parse) -> None:
+        """What the person said in passing ("a lawyer in Texas"), so no one asks again.
+
+        A country already known (from the phone number or an answer) is kept: "I am
+        from Mexico" names where someone comes from, not always where they are.
+        """
+        for entity in parse.entities:
+            value = str(entity.get("value", ""))
+            if entity.get("entity") == "need" and value in NEEDS:
+                conversation.vars["need"] = value
+            elif entity.get("entity") == "country" and "country" not in conversation.vars:
+                country = parse_country(value, tuple(self.catalogs.languages))
+                if country:
+                    conversation.vars["country"] = country
 
     def _model_says_exit(self, parse: Parse) -> bool:
         return parse.intent == MODEL_EXIT

@@ -17,13 +17,11 @@ from bot.safety import SafetyLayer
 from bot.store import Store
 from nlu.embedded import EmbeddedClassifier
 from nlu.language import LanguageGuesser
-from nlu.training_data import phrases_by_language, training_files
+from nlu.rasa_client import DEFAULT_RASA_URL, NoFallback, RasaInterpreter
+from nlu.result import Interpreter
 from resources_db.national import national_lines
 
 log = logging.getLogger(__name__)
-
-NLU_THRESHOLD = 0.45
-"""Below this confidence the embedded classifier answers ``nlu_fallback``."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,26 @@ def open_store(settings: Settings) -> Store:
     return Store(database, keys)
 
 
+def build_interpreter(settings: Settings, engine: str | None = None) -> Interpreter:
+    """Rasa when ``HAVEN_RASA_URL`` is set (or ``engine="rasa"``), else the embedded engine.
+
+    Rasa asked for by name is evaluated on its own, without the fallback.
+    """
+    embedded = EmbeddedClassifier.load(
+        settings.nlu_dir / "data", settings.models_path, settings.nlu_threshold
+    )
+    if engine == "embedded" or (engine is None and not settings.rasa_url):
+        return embedded
+    url = settings.rasa_url or DEFAULT_RASA_URL
+    return RasaInterpreter(
+        url, settings.rasa_timeout, fallback=embedded if engine is None else NoFallback()
+    )
+
+
+def build_guesser(settings: Settings, languages: list[str]) -> LanguageGuesser:
+    return LanguageGuesser.load(settings.nlu_dir / "data", settings.models_path, languages)
+
+
 def build_runtime(settings: Settings) -> Runtime:
     store = open_store(settings)
     catalogs = Catalogs.load(settings.flows_dir / "locales")
@@ -61,13 +79,9 @@ def build_runtime(settings: Settings) -> Runtime:
         keys=store.keys,
         catalogs=catalogs,
         flows=flows,
-        safety=SafetyLayer.load(settings.flows_dir / "safety.yml", catalogs.languages),
-        interpreter=EmbeddedClassifier.load(
-            settings.nlu_dir / "data", settings.models_path, NLU_THRESHOLD
-        ),
-        guesser=LanguageGuesser(
-            catalogs.languages, phrases_by_language(training_files(settings.nlu_dir / "data"))
-        ),
+        safety=SafetyLayer.load(settings.flows_dir / "safety", catalogs.languages),
+        interpreter=build_interpreter(settings),
+        guesser=build_guesser(settings, catalogs.languages),
         actions=actions,
     )
     log.info("event=runtime_ready languages=%s", ",".join(catalogs.languages))

@@ -1,7 +1,7 @@
 """The safety layer: fixed words that work in every state and every language.
 
 It runs before any model and never depends on one. Its words live in
-``flows/safety.yml`` so that they can be reviewed and translated as data.
+``flows/safety/<lang>.yml`` so that they can be reviewed and translated as data.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import yaml
 from babel import Locale
@@ -57,21 +58,19 @@ class SafetyLayer:
         self._language_names = language_names
 
     @classmethod
-    def load(cls, path: Path, languages: list[str]) -> SafetyLayer:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        whole: dict[Action, dict[str, str]] = {}
-        phrases: dict[Action, list[tuple[re.Pattern[str], str]]] = {}
-        for action in PRIORITY:
-            entry = spec.get(action.value, {})
-            whole[action] = {}
-            for lang, words in entry.get("whole", {}).items():
-                for word in words:
+    def load(cls, directory: Path, languages: list[str]) -> SafetyLayer:
+        """Every ``<lang>.yml`` in ``directory``; English first, so it wins shared words."""
+        whole: dict[Action, dict[str, str]] = {action: {} for action in PRIORITY}
+        phrases: dict[Action, list[tuple[re.Pattern[str], str]]] = {a: [] for a in PRIORITY}
+        for lang, spec in read_safety_words(directory).items():
+            for action in PRIORITY:
+                entry = spec.get(action.value) or {}
+                for word in entry.get("whole", []):
                     whole[action].setdefault(normalize(word), lang)
-            phrases[action] = [
-                (re.compile(rf"(?:^| ){re.escape(normalize(phrase))}(?: |$)"), lang)
-                for lang, items in entry.get("phrases", {}).items()
-                for phrase in items
-            ]
+                phrases[action] += [
+                    (re.compile(rf"(?:^| ){re.escape(normalize(phrase))}(?: |$)"), lang)
+                    for phrase in entry.get("phrases", [])
+                ]
         return cls(whole, phrases, language_names(languages))
 
     def check(self, text: str) -> Match | None:
@@ -93,6 +92,12 @@ class SafetyLayer:
     def words(self, action: Action) -> dict[str, str]:
         """Every whole-message word of ``action`` with its language (for tests and docs)."""
         return dict(self._whole[action])
+
+
+def read_safety_words(directory: Path) -> dict[str, dict[str, Any]]:
+    """Each language's safety file, English first."""
+    paths = sorted(directory.glob("*.yml"), key=lambda p: (p.stem != "en", p.stem))
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in paths}
 
 
 def language_names(languages: list[str]) -> dict[str, str]:

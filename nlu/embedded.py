@@ -7,18 +7,17 @@ under a digest of those files, and retrained whenever they change.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
-import joblib
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from bot.text import fold
+from nlu.entities import LookupEntities
+from nlu.model_cache import cached_model
 from nlu.result import FALLBACK_INTENT, Parse
-from nlu.training_data import Example, fingerprint, read_examples, training_files
+from nlu.training_data import Example, read_examples, training_files
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +36,22 @@ def train(examples: list[Example]) -> Pipeline:
 
 
 class EmbeddedClassifier:
-    def __init__(self, pipeline: Pipeline, threshold: float) -> None:
+    def __init__(
+        self, pipeline: Pipeline, threshold: float, path: Path, entities: LookupEntities
+    ) -> None:
         self.pipeline = pipeline
         self.threshold = threshold
+        self.path = path
+        self.entities = entities
         self.labels: list[str] = [str(label) for label in pipeline.classes_]
 
     @classmethod
     def load(cls, data_dir: Path, cache_dir: Path, threshold: float) -> EmbeddedClassifier:
         files = training_files(data_dir)
-        cache = cache_dir / f"nlu-embedded-{fingerprint(files)}.joblib"
-        if cache.exists():
-            return cls(joblib.load(cache), threshold)
-        pipeline = train(read_examples(files))
-        _atomic_dump(pipeline, cache)
-        log.info("event=nlu_trained examples_files=%d", len(files))
-        return cls(pipeline, threshold)
+        pipeline, path = cached_model(
+            "nlu-embedded", files, cache_dir, lambda: train(read_examples(files))
+        )
+        return cls(pipeline, threshold, path, LookupEntities.load(files))
 
     def parse(self, text: str) -> Parse:
         if not any(ch.isalnum() for ch in text):
@@ -60,15 +60,7 @@ class EmbeddedClassifier:
         ranked = sorted(zip(self.labels, probabilities, strict=True), key=lambda p: -p[1])
         ranking = tuple((label, round(float(p), 4)) for label, p in ranked[:RANKING_SIZE])
         best, confidence = ranking[0]
+        entities = tuple(self.entities.extract(text))
         if confidence < self.threshold:
-            return Parse(FALLBACK_INTENT, confidence, ranking)
-        return Parse(best, confidence, ranking)
-
-
-def _atomic_dump(pipeline: Pipeline, path: Path) -> None:
-    """Write the cache so that a concurrent reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    joblib.dump(pipeline, temporary)
-    os.replace(temporary, path)
+            return Parse(FALLBACK_INTENT, confidence, ranking, entities)
+        return Parse(best, confidence, ranking, entities)

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 # [surface](entity) or [surface]{"entity": "need", "value": "legal"}
-_ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|(?P<json>\{[^}]*\}))")
+ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|(?P<json>\{[^}]*\}))")
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Example:
 
 def strip_annotations(example: str) -> str:
     """``I need a [shelter](need)`` becomes ``I need a shelter``."""
-    return _ANNOTATION.sub(lambda m: m.group("text"), example)
+    return ANNOTATION.sub(lambda m: m.group("text"), example)
 
 
 def read_examples(paths: list[Path]) -> list[Example]:

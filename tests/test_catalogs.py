@@ -18,6 +18,7 @@ from bot.engine import MAX_REPLY_CHARS
 from bot.flows import WIPE, load_flows
 from bot.messages import Outcome
 from bot.rights import RightsCards
+from bot.safety import read_safety_words
 from bot.store import Conversation
 from bot.text import fold
 from resources_db.national import GENERAL_EMERGENCY_NUMBERS
@@ -37,43 +38,9 @@ SMS_SEGMENT_CHARS = 160
 LOCK_SCREEN_CHARS = 40
 """About what a phone's lock screen shows of a new message."""
 
+SAFETY_WORDS = read_safety_words(ROOT / "flows" / "safety")
 REVEALING_WORDS = {
-    "en": (
-        "traffick",
-        "abuse",
-        "police",
-        "shelter",
-        "crime",
-        "criminal",
-        "exploit",
-        "victim",
-        "slave",
-        "violence",
-        "rape",
-        "immigration",
-        "deport",
-        "sex",
-        "smuggl",
-    ),
-    "es": (
-        "trata",
-        "trafico",
-        "abuso",
-        "policia",
-        "delito",
-        "crimen",
-        "explota",
-        "victima",
-        "esclav",
-        "violencia",
-        "violacion",
-        "refugio",
-        "albergue",
-        "inmigra",
-        "migracion",
-        "deporta",
-        "sexo",
-    ),
+    language: tuple(spec.get("lock_screen_words", ())) for language, spec in SAFETY_WORDS.items()
 }
 ALL_REVEALING_WORDS = tuple(fold(word) for words in REVEALING_WORDS.values() for word in words)
 

@@ -10,7 +10,7 @@ import pytest
 from nlu.embedded import EmbeddedClassifier
 from nlu.language import LanguageGuesser
 from nlu.result import FALLBACK_INTENT
-from nlu.training_data import phrases_by_language, read_examples, strip_annotations, training_files
+from nlu.training_data import read_examples, strip_annotations, training_files
 
 DATA = Path(__file__).resolve().parent.parent / "nlu" / "data"
 INTENTS = {
@@ -82,8 +82,8 @@ def test_the_model_is_cached_and_retrained_when_the_data_changes(tmp_path: Path)
 
 
 @pytest.fixture(scope="module")
-def guesser() -> LanguageGuesser:
-    return LanguageGuesser(["en", "es"], phrases_by_language(training_files(DATA)))
+def guesser(tmp_path_factory: pytest.TempPathFactory) -> LanguageGuesser:
+    return LanguageGuesser.load(DATA, tmp_path_factory.mktemp("language"), ["en", "es"])
 
 
 @pytest.mark.parametrize(

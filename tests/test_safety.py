@@ -1,7 +1,7 @@
-"""The deterministic safety layer (bot/safety.py, flows/safety.yml), through the real engine.
+"""The deterministic safety layer (bot/safety.py, flows/safety/), through the real engine.
 
-Every word is read from flows/safety.yml itself, so a word added there is tested here
-without anyone touching this file.
+Every word is read from the flows/safety/<lang>.yml files themselves, so a word or a
+language added there is tested here without anyone touching this file.
 """
 
 from __future__ import annotations
@@ -11,17 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.engine import Engine
 from bot.messages import Outcome
 from bot.runtime import Runtime, build_runtime
-from bot.safety import Action
+from bot.safety import Action, read_safety_words
 from bot.store import Conversation
 from tests.conftest import Chat, make_settings
 
-SAFETY_FILE = Path(__file__).resolve().parent.parent / "flows" / "safety.yml"
-SAFETY = yaml.safe_load(SAFETY_FILE.read_text(encoding="utf-8"))
+SAFETY_DIR = Path(__file__).resolve().parent.parent / "flows" / "safety"
+# action -> kind ("whole" or "phrases") -> language -> words
+SAFETY: dict[str, dict[str, dict[str, list[str]]]] = {}
+for _language, _spec in read_safety_words(SAFETY_DIR).items():
+    for _action in Action:
+        for _kind, _words in ((_spec or {}).get(_action.value) or {}).items():
+            SAFETY.setdefault(_action.value, {}).setdefault(_kind, {})[_language] = _words
 
 SENDER = "web-visitor-safety"
 """Not a phone number, so no country is known and find_help asks for one."""
