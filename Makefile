@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HAVEN_PORT ?= 8000
 export HAVEN_PORT
 
-.PHONY: run test lint install migrate serve clean
+.PHONY: run test lint install migrate serve rasa bench clean
 
 run: install migrate serve
 
@@ -36,5 +36,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Rasa in its own Python 3.10 environment: build (cached), train, serve on 127.0.0.1:5005.
+# Then run Haven with HAVEN_RASA_URL=http://127.0.0.1:5005.
+rasa:
+	bash nlu/rasa.sh serve
+
+bench: install
+	$(BIN)/python bench/nlu_bench.py
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-rasa var .pytest_cache .mypy_cache .ruff_cache

@@ -48,22 +48,35 @@ def build_interpreter(settings: Settings, engine: str | None = None) -> Interpre
 
     Rasa asked for by name is evaluated on its own, without the fallback.
     """
+    if engine == "rasa":
+        url = settings.rasa_url or DEFAULT_RASA_URL
+        return RasaInterpreter(url, settings.rasa_timeout, fallback=NoFallback())
     embedded = EmbeddedClassifier.load(
         settings.nlu_dir / "data", settings.models_path, settings.nlu_threshold
     )
-    if engine == "embedded" or (engine is None and not settings.rasa_url):
+    if engine == "embedded" or not settings.rasa_url:
         return embedded
-    url = settings.rasa_url or DEFAULT_RASA_URL
-    return RasaInterpreter(
-        url, settings.rasa_timeout, fallback=embedded if engine is None else NoFallback()
-    )
+    return RasaInterpreter(settings.rasa_url, settings.rasa_timeout, fallback=embedded)
 
 
 def build_guesser(settings: Settings, languages: list[str]) -> LanguageGuesser:
     return LanguageGuesser.load(settings.nlu_dir / "data", settings.models_path, languages)
 
 
-def build_runtime(settings: Settings) -> Runtime:
+@dataclass(frozen=True)
+class Understanding:
+    """The trained parts: read-only once built, so one process may share them."""
+
+    interpreter: Interpreter
+    guesser: LanguageGuesser
+
+
+def build_understanding(settings: Settings, languages: list[str]) -> Understanding:
+    return Understanding(build_interpreter(settings), build_guesser(settings, languages))
+
+
+def build_runtime(settings: Settings, understanding: Understanding | None = None) -> Runtime:
+    """Everything a running Haven needs; ``understanding`` may be shared between runtimes."""
     store = open_store(settings)
     catalogs = Catalogs.load(settings.flows_dir / "locales")
     flows = load_flows(settings.flows_dir / "flows.yml")
@@ -73,6 +86,7 @@ def build_runtime(settings: Settings) -> Runtime:
     unknown = flows.actions() - actions.names
     if unknown:
         raise FlowError(f"flows use unknown actions: {sorted(unknown)}")
+    understanding = understanding or build_understanding(settings, catalogs.languages)
     engine = Engine(
         settings=settings,
         store=store,
@@ -80,8 +94,8 @@ def build_runtime(settings: Settings) -> Runtime:
         catalogs=catalogs,
         flows=flows,
         safety=SafetyLayer.load(settings.flows_dir / "safety", catalogs.languages),
-        interpreter=build_interpreter(settings),
-        guesser=build_guesser(settings, catalogs.languages),
+        interpreter=understanding.interpreter,
+        guesser=understanding.guesser,
         actions=actions,
     )
     log.info("event=runtime_ready languages=%s", ",".join(catalogs.languages))

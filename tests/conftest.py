@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.catalog import Catalogs
 from bot.config import Settings
 from bot.engine import Engine
 from bot.messages import Inbound, Outcome
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, Understanding, build_runtime, build_understanding
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
@@ -49,9 +50,18 @@ def make_settings(
     return Settings(**values)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def understanding(
+    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, encryption_key: str
+) -> Understanding:
+    """The trained models, built once: they are read-only, so every test may share them."""
+    settings = make_settings(tmp_path_factory.mktemp("nlu"), model_dir, encryption_key)
+    return build_understanding(settings, Catalogs.load(settings.flows_dir / "locales").languages)
+
+
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    built = build_runtime(settings)
+def runtime(settings: Settings, understanding: Understanding) -> Iterator[Runtime]:
+    built = build_runtime(settings, understanding)
     yield built
     built.close()
 

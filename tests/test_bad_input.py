@@ -15,7 +15,7 @@ import pytest
 from conftest import Chat, make_settings
 
 from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, Understanding, build_runtime
 from bot.store import Conversation
 
 MENU_OPTIONS = ["help", "rights", "signs", "person", "language"]
@@ -144,9 +144,12 @@ def test_control_and_zero_width_characters_are_not_stored(runtime: Runtime, chat
 
 
 @pytest.fixture
-def slow_runtime(tmp_path: Path, model_dir: Path, encryption_key: str) -> Iterator[Runtime]:
+def slow_runtime(
+    tmp_path: Path, model_dir: Path, encryption_key: str, understanding: Understanding
+) -> Iterator[Runtime]:
     """Haven allowing five messages a minute per conversation."""
-    built = build_runtime(make_settings(tmp_path, model_dir, encryption_key, rate_limit="5/60"))
+    settings = make_settings(tmp_path, model_dir, encryption_key, rate_limit="5/60")
+    built = build_runtime(settings, understanding)
     yield built
     built.close()
 

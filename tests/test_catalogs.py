@@ -21,6 +21,7 @@ from bot.rights import RightsCards
 from bot.safety import read_safety_words
 from bot.store import Conversation
 from bot.text import fold
+from nlu.training_data import read_examples
 from resources_db.national import GENERAL_EMERGENCY_NUMBERS
 from tests.conftest import Chat
 
@@ -31,6 +32,8 @@ CATALOGS = Catalogs.load(LOCALES)
 RIGHTS = RightsCards.load(ROOT / "flows" / "rights" / "cards.yml")
 
 LANGUAGES = sorted(path.name for path in LOCALES.iterdir() if path.is_dir())
+UNSUPPORTED = "ich brauche bitte sofort Hilfe"
+"""German: a language Haven does not speak."""
 
 MAX_LABEL_CHARS = 30
 """Buttons on WhatsApp and Telegram cut longer labels."""
@@ -248,6 +251,7 @@ WORDS = {
         "nonsense": "xyzzy",
         "more_nonsense": "qwerty plugh",
         "empty": "",
+        "unsupported": UNSUPPORTED,
     },
     "es": {
         "hello": "hola",
@@ -259,8 +263,31 @@ WORDS = {
         "nonsense": "asdf",
         "more_nonsense": "qwerty",
         "empty": "",
+        "unsupported": UNSUPPORTED,
     },
 }
+
+
+def words_from_data(language: str) -> dict[str, str]:
+    """What a person of ``language`` types, taken from the project's own data."""
+    safety = SAFETY_WORDS[language]
+    examples = read_examples([ROOT / "nlu" / "data" / f"{language}.yml"])
+    return {
+        "hello": "",  # the channel's language hint opens the conversation in the language
+        "country": "MX",
+        "country_without_lines": "FR",
+        "disclosure": next(e.text for e in examples if e.intent == "disclose_situation"),
+        "emergency": safety["emergency"]["whole"][0],
+        "delete": safety["delete"]["whole"][0],
+        "nonsense": "xyzzy",
+        "more_nonsense": "qwerty plugh",
+        "empty": "",
+        "unsupported": UNSUPPORTED,
+    }
+
+
+for _language in LANGUAGES:
+    WORDS.setdefault(_language, words_from_data(_language))
 DRIVEN_LANGUAGES = tuple(WORDS)
 
 SENDER = "web-visitor-catalogs"
@@ -272,6 +299,7 @@ class Route:
     name: str
     step: str
     messages: tuple[Tap | Type, ...]
+    answers_in_english: bool = False
 
 
 MENU = (Type("hello"), Tap("yes"))
@@ -327,6 +355,12 @@ ROUTES = (
         (*MENU, Tap("person"), Type("country_without_lines")),
     ),
     Route("language", "language.choose", (*MENU, Tap("language"))),
+    Route(
+        "unsupported language",
+        "unsupported_language.offer",
+        (*MENU, Type("unsupported")),
+        answers_in_english=True,
+    ),
     Route("delete", "delete.confirm", (*MENU, Type("delete"))),
     Route("delete, yes", "delete.done", (*MENU, Type("delete"), Tap("yes"))),
     Route("delete, no", "delete.kept", (*MENU, Type("delete"), Tap("no"))),
@@ -371,7 +405,7 @@ def test_route_reaches_its_step_in_the_language(
     chat = drive(new_chat, language, route)
     last: Outcome = chat.outcomes[-1]
     step = BOOK.steps[route.step]
-    assert last.language == language
+    assert last.language == ("en" if route.answers_in_english else language)
     if step.then is None:
         conversation = stored(chat)
         assert conversation is not None

@@ -315,15 +315,48 @@ def test_replies_are_within_one_sms_message_limit(chat: Chat, engine: Engine) ->
             assert len(reply.text) <= 1600
 
 
-def test_engine_keeps_no_state_between_messages(runtime, settings) -> None:
+def test_engine_keeps_no_state_between_messages(runtime, settings, understanding) -> None:
     """A second engine on the same database continues the same conversation."""
     from bot.runtime import build_runtime
 
     first = Chat(runtime.engine, sender="+15550100009")
     first.to_menu()
-    other = build_runtime(settings)
+    other = build_runtime(settings, understanding)
     try:
         outcome = Chat(other.engine, sender="+15550100009").say("3")
     finally:
         other.close()
     assert outcome.flow == "signs"
+
+
+def test_a_message_in_an_unsupported_language_gets_english_and_the_offer_of_a_person(
+    chat: Chat,
+) -> None:
+    outcome = chat.say("ich brauche bitte sofort Hilfe")
+    assert outcome.flow == "unsupported_language"
+    assert outcome.language == "en"
+    assert chat.text().startswith("Sorry, I can't write in your language yet.")
+    assert chat.option_ids() == ["en", "person"]
+
+
+def test_continuing_in_english_after_an_unsupported_language_starts_with_the_welcome(
+    chat: Chat,
+) -> None:
+    chat.say("ich brauche bitte sofort Hilfe")
+    outcome = chat.say(choice="en")
+    assert outcome.flow == "welcome"
+
+
+def test_arabic_replies_are_marked_right_to_left(new_chat) -> None:
+    chat = new_chat("+971501234567", language_hint="ar")
+    outcome = chat.say("")
+    assert outcome.language == "ar"
+    assert all(reply.right_to_left for reply in outcome.replies)
+
+
+def test_what_is_said_in_passing_is_not_asked_again(new_chat) -> None:
+    chat = new_chat("web-visitor-7")
+    chat.to_menu()
+    outcome = chat.say("I need a lawyer in Mexico")
+    assert outcome.flow == "find_help"
+    assert "800 5533 000" in chat.text()  # Mexico's line, without asking country or need

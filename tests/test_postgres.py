@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, Understanding, build_runtime
 from bot.store import utcnow
 from tests.conftest import Chat, make_settings
 
@@ -39,10 +39,14 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def pg_runtime(
-    postgres_url: str, tmp_path: Path, model_dir: Path, encryption_key: str
+    postgres_url: str,
+    tmp_path: Path,
+    model_dir: Path,
+    encryption_key: str,
+    understanding: Understanding,
 ) -> Iterator[Runtime]:
     settings = make_settings(tmp_path, model_dir, encryption_key, database_url=postgres_url)
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, understanding)
     yield runtime
     runtime.close()
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.messages import Outcome
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, Understanding, build_runtime
 from bot.safety import Action, read_safety_words
 from bot.store import Conversation
 from tests.conftest import Chat, make_settings
@@ -141,13 +141,14 @@ def person(new_chat: Callable[..., Chat]) -> Chat:
 
 @pytest.fixture
 def configured(
-    tmp_path: Path, model_dir: Path, encryption_key: str
+    tmp_path: Path, model_dir: Path, encryption_key: str, understanding: Understanding
 ) -> Iterator[Callable[..., Engine]]:
     """Builds an engine from settings with some values changed."""
     built: list[Runtime] = []
 
     def make(**overrides: object) -> Engine:
-        runtime = build_runtime(make_settings(tmp_path, model_dir, encryption_key, **overrides))
+        settings = make_settings(tmp_path, model_dir, encryption_key, **overrides)
+        runtime = build_runtime(settings, understanding)
         built.append(runtime)
         return runtime.engine
 
