@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from prometheus_client import make_asgi_app
 
 from bot.config import Settings
 from bot.jobs import purge_forever
@@ -32,6 +33,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app = FastAPI(title="Haven", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+
+    # Counts only (fallbacks, purges): nothing that could identify anyone.
+    app.mount("/metrics", make_asgi_app())
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     nlu_dir: Path = ROOT / "nlu"
     rasa_url: str = ""
     rasa_timeout: float = Field(default=0.5, gt=0)
-    nlu_threshold: float = Field(default=0.45, ge=0, le=1)
+    nlu_threshold: float = Field(default=0.3, ge=0, le=1)
 
     @field_validator("rate_limit")
     @classmethod

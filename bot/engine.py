@@ -53,6 +53,7 @@ NEEDS = frozenset(
 )
 # Intents a model may add to the safety words, when it is sure enough.
 MODEL_EXIT = "quick_exit"
+MODEL_EXIT_CONFIDENCE = 0.95
 MODEL_DELETE = "delete_data"
 MODEL_EMERGENCY = "emergency"
 
@@ -141,7 +142,9 @@ class Engine:
         if match:
             turn.intent, turn.confidence = SAFETY_INTENTS.get(match.action), 1.0
         self._route(turn, inbound, text, match)
-        if turn.wipe or (turn.parse and self._model_says_exit(turn.parse)):
+        if turn.parse and self._model_says_exit(turn.parse):
+            return self._wipe_silently(tx, key, Match(Action.EXIT, conversation.language))
+        if turn.wipe:
             tx.wipe(key)
             return self._outcome(turn, exited=True)
         tx.save(conversation)
@@ -226,7 +229,9 @@ class Engine:
                 return
         parse = self._parse(turn, text)
         target = self.flows.intents.get(parse.intent)
-        if target:
+        # An answer that merely sounds like the flow it is in ("Atlantis" while
+        # finding help) is an answer we could not read, not a new request.
+        if target and self.flows.resolve(target).flow != step.flow:
             conversation.misses = 0
             self._go(turn, target)
             return
@@ -374,7 +379,12 @@ class Engine:
                     conversation.vars["country"] = country
 
     def _model_says_exit(self, parse: Parse) -> bool:
-        return parse.intent == MODEL_EXIT
+        """A quick exit the keywords missed ("he's coming, gtg"), when the model is sure.
+
+        Wiping on a mistaken guess would lose the person's place, so this asks
+        for more confidence than an ordinary intent.
+        """
+        return parse.intent == MODEL_EXIT and parse.confidence >= MODEL_EXIT_CONFIDENCE
 
     def _within_rate(self, conversation: Conversation, now: datetime) -> bool:
         window = timedelta(seconds=self.settings.rate_limit_window)

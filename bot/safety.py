@@ -6,7 +6,6 @@ It runs before any model and never depends on one. Its words live in
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import yaml
 from babel import Locale
 
-from bot.text import normalize
+from bot.text import find_words, normalize
 
 
 class Action(StrEnum):
@@ -50,7 +49,7 @@ class SafetyLayer:
     def __init__(
         self,
         whole: dict[Action, dict[str, str]],
-        phrases: dict[Action, list[tuple[re.Pattern[str], str]]],
+        phrases: dict[Action, list[tuple[str, str]]],
         language_names: dict[str, str],
     ) -> None:
         self._whole = whole
@@ -61,16 +60,13 @@ class SafetyLayer:
     def load(cls, directory: Path, languages: list[str]) -> SafetyLayer:
         """Every ``<lang>.yml`` in ``directory``; English first, so it wins shared words."""
         whole: dict[Action, dict[str, str]] = {action: {} for action in PRIORITY}
-        phrases: dict[Action, list[tuple[re.Pattern[str], str]]] = {a: [] for a in PRIORITY}
+        phrases: dict[Action, list[tuple[str, str]]] = {a: [] for a in PRIORITY}
         for lang, spec in read_safety_words(directory).items():
             for action in PRIORITY:
                 entry = spec.get(action.value) or {}
                 for word in entry.get("whole", []):
                     whole[action].setdefault(normalize(word), lang)
-                phrases[action] += [
-                    (re.compile(rf"(?:^| ){re.escape(normalize(phrase))}(?: |$)"), lang)
-                    for phrase in entry.get("phrases", [])
-                ]
+                phrases[action] += [(normalize(p), lang) for p in entry.get("phrases", [])]
         return cls(whole, phrases, language_names(languages))
 
     def check(self, text: str) -> Match | None:
@@ -81,8 +77,8 @@ class SafetyLayer:
             lang = self._whole[action].get(folded)
             if lang is not None:
                 return Match(action, lang)
-            for pattern, lang in self._phrases[action]:
-                if pattern.search(folded):
+            for phrase, lang in self._phrases[action]:
+                if find_words(folded, phrase) != -1:
                     return Match(action, lang)
         chosen = self._language_names.get(folded)
         if chosen is not None:

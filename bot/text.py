@@ -33,5 +33,30 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", _NON_WORD.sub(" ", fold(text))).strip()
 
 
-def has_letters_or_digits(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
+def on_word_boundary(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is whole words, in scripts written with spaces.
+
+    Chinese, Japanese and Thai do not separate words with spaces, so there any
+    position counts.
+    """
+    right = end == len(text) or not text[end].isalnum() or not _spaced(text[end - 1])
+    return starts_word(text, start) and right
+
+
+def starts_word(text: str, start: int) -> bool:
+    """Whether a word can begin at ``text[start]`` (see ``on_word_boundary``)."""
+    return start == 0 or not text[start - 1].isalnum() or not _spaced(text[start])
+
+
+def find_words(text: str, words: str) -> int:
+    """Where ``words`` stand as whole words in ``text`` (both already folded), else -1."""
+    start = text.find(words)
+    while start != -1:
+        if on_word_boundary(text, start, start + len(words)):
+            return start
+        start = text.find(words, start + 1)
+    return -1
+
+
+def _spaced(ch: str) -> bool:
+    return not ("\u3040" <= ch <= "\u9fff" or "\u0e00" <= ch <= "\u0e7f")

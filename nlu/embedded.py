@@ -29,7 +29,7 @@ def train(examples: list[Example]) -> Pipeline:
         TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), preprocessor=fold, sublinear_tf=True
         ),
-        LogisticRegression(C=20.0, max_iter=2000),
+        LogisticRegression(C=100.0, max_iter=3000),
     )
     pipeline.fit([e.text for e in examples], [e.intent for e in examples])
     return pipeline

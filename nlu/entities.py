@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.text import fold
+from bot.text import fold, on_word_boundary, starts_word
 from nlu.training_data import ANNOTATION
 
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*\S)\s*$")
@@ -21,11 +21,9 @@ _LIST_ITEM = re.compile(r"^\s*-\s+(.*\S)\s*$")
 
 class LookupEntities:
     def __init__(self, tables: dict[str, set[str]], synonyms: dict[str, str]) -> None:
-        # Longest names first, so "south africa" wins over "africa".
-        self._entries = sorted(
-            ((fold(name), entity) for entity, names in tables.items() for name in names if name),
-            key=lambda item: -len(item[0]),
-        )
+        self._names = {fold(name): entity for entity, names in tables.items() for name in names}
+        self._names.pop("", None)
+        self._longest = max((len(name) for name in self._names), default=0)
         self._synonyms = {fold(surface): value for surface, value in synonyms.items()}
 
     @classmethod
@@ -50,25 +48,35 @@ class LookupEntities:
         return cls(tables, synonyms)
 
     def extract(self, text: str) -> list[dict[str, Any]]:
+        """Known names in ``text``, longest first at each word, left to right."""
         folded = fold(text)
-        taken = [False] * len(folded)
         found: list[dict[str, Any]] = []
-        for name, entity in self._entries:
-            for match in re.finditer(re.escape(name), folded):
-                start, end = match.span()
-                if any(taken[start:end]) or not _on_word_boundary(folded, start, end):
-                    continue
-                taken[start:end] = [True] * (end - start)
-                found.append(
-                    {
-                        "entity": entity,
-                        "value": self._synonyms.get(name, name),
-                        "start": start,
-                        "end": end,
-                        "extractor": "LookupEntities",
-                    }
-                )
-        return sorted(found, key=lambda item: item["start"])
+        start = 0
+        while start < len(folded):
+            end = self._longest_name_at(folded, start)
+            if end is None:
+                start += 1
+                continue
+            name = folded[start:end]
+            found.append(
+                {
+                    "entity": self._names[name],
+                    "value": self._synonyms.get(name, name),
+                    "start": start,
+                    "end": end,
+                    "extractor": "LookupEntities",
+                }
+            )
+            start = end
+        return found
+
+    def _longest_name_at(self, folded: str, start: int) -> int | None:
+        if not starts_word(folded, start):
+            return None
+        for end in range(min(len(folded), start + self._longest), start, -1):
+            if folded[start:end] in self._names and on_word_boundary(folded, start, end):
+                return end
+        return None
 
 
 def _items(examples: str) -> list[str]:
@@ -80,15 +88,3 @@ def _annotation(match: re.Match[str]) -> tuple[str, str | None]:
         return match.group("entity"), None
     spec = yaml.safe_load(match.group("json"))
     return str(spec["entity"]), spec.get("value")
-
-
-def _on_word_boundary(text: str, start: int, end: int) -> bool:
-    """Whole words in spaced scripts; any position in scripts written without spaces."""
-    left = start == 0 or not text[start - 1].isalnum() or not _spaced(text[start])
-    right = end == len(text) or not text[end].isalnum() or not _spaced(text[end - 1])
-    return left and right
-
-
-def _spaced(ch: str) -> bool:
-    """Scripts that separate words with spaces (not Chinese, Japanese or Thai)."""
-    return not ("\u3040" <= ch <= "\u9fff" or "\u0e00" <= ch <= "\u0e7f")

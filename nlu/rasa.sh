@@ -19,6 +19,10 @@ cache="${HAVEN_CACHE_DIR:-$HOME/.cache/haven}"
 venv_link="$root/.venv-rasa"
 models="${HAVEN_VAR_DIR:-$root/var}/rasa-models"
 RASA_HOST="${RASA_HOST:-127.0.0.1}"
+# Rasa would otherwise send telemetry and error reports to its servers: nothing
+# about Haven's users may leave the machine, and tests must not touch the internet.
+export RASA_TELEMETRY_ENABLED=false
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
 RASA_PORT="${RASA_PORT:-5005}"
 
 find_python310() {
@@ -67,7 +71,7 @@ train() {
     local model="$models/nlu-$(model_digest).tar.gz"
     if [ ! -f "$model" ]; then
         mkdir -p "$models"
-        SQLALCHEMY_SILENCE_UBER_WARNING=1 "$venv_link/bin/rasa" train nlu \
+        "$venv_link/bin/rasa" train nlu \
             --config "$here/config.yml" --nlu "$here/data" \
             --out "$models" --fixed-model-name "nlu-$(model_digest)" >&2
     fi
@@ -79,12 +83,12 @@ case "${1:-serve}" in
     train) train ;;
     validate)
         ensure_env
-        SQLALCHEMY_SILENCE_UBER_WARNING=1 "$venv_link/bin/rasa" data validate \
+        "$venv_link/bin/rasa" data validate \
             --domain "$here/domain.yml" --data "$here/data" --config "$here/config.yml"
         ;;
     serve)
         model="$(train)"
-        exec env SQLALCHEMY_SILENCE_UBER_WARNING=1 "$venv_link/bin/rasa" run --enable-api \
+        exec "$venv_link/bin/rasa" run --enable-api \
             --model "$model" --interface "$RASA_HOST" --port "$RASA_PORT"
         ;;
     *) echo "usage: nlu/rasa.sh env|train|validate|serve" >&2; exit 2 ;;

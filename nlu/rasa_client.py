@@ -44,19 +44,16 @@ class NoFallback:
 
 
 class RasaInterpreter:
-    def __init__(
-        self, url: str, timeout: float, fallback: Interpreter, client: httpx.Client | None = None
-    ) -> None:
+    def __init__(self, url: str, timeout: float, fallback: Interpreter) -> None:
         self.endpoint = url.rstrip("/") + "/model/parse"
         self.timeout = timeout
         self.fallback = fallback
-        self.client = client or httpx.Client()
 
     def parse(self, text: str) -> Parse:
         if not text.strip():
             return Parse(FALLBACK_INTENT, 0.0, engine="rasa")
         try:
-            response = self.client.post(self.endpoint, json={"text": text}, timeout=self.timeout)
+            response = httpx.post(self.endpoint, json={"text": text}, timeout=self.timeout)
             response.raise_for_status()
             return parse_rasa_answer(response.json())
         except httpx.TimeoutException:

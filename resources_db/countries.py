@@ -7,7 +7,7 @@ from functools import lru_cache
 import phonenumbers
 from babel import Locale
 
-from bot.text import normalize
+from bot.text import find_words, normalize
 
 # Names people use that are not a country's name in any locale's list.
 ALIASES = {
@@ -75,10 +75,11 @@ def parse_country(text: str, languages: tuple[str, ...]) -> str | None:
     code = text.strip()
     if len(code) == 2 and code.isupper() and code in Locale.parse("en").territories:
         return code  # "GB", "MX"; lower-case "no" or "es" is a word, not a code
-    padded = f" {folded} "
     for name in sorted(names, key=len, reverse=True):
-        inside_ok = (len(name) > 3 or name in ALIASES) and name not in WHOLE_MESSAGE_ONLY
-        if inside_ok and f" {name} " in padded:
+        inside_ok = (len(name) > 3 or name in ALIASES or not name.isascii()) and (
+            name not in WHOLE_MESSAGE_ONLY
+        )
+        if inside_ok and find_words(folded, name) != -1:
             return names[name]
     return None
 

@@ -33,3 +33,10 @@ def test_the_purge_loop_deletes_idle_conversations_while_serving(
         while runtime.store.count_sessions() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert runtime.store.count_sessions() == 0
+
+
+def test_metrics_count_rasa_fallbacks(settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/metrics/")
+    assert response.status_code == 200
+    assert "haven_nlu_rasa_fallbacks_total" in response.text

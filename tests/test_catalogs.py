@@ -244,7 +244,7 @@ WORDS = {
     "en": {
         "hello": "hi",
         "country": "Mexico",
-        "country_without_lines": "France",
+        "country_without_lines": "Colombia",
         "disclosure": "my boss has my passport",
         "emergency": "sos",
         "delete": "delete",
@@ -256,7 +256,7 @@ WORDS = {
     "es": {
         "hello": "hola",
         "country": "México",
-        "country_without_lines": "Francia",
+        "country_without_lines": "Colombia",
         "disclosure": "mi jefe tiene mi pasaporte",
         "emergency": "auxilio",
         "delete": "borrar",
@@ -275,7 +275,7 @@ def words_from_data(language: str) -> dict[str, str]:
     return {
         "hello": "",  # the channel's language hint opens the conversation in the language
         "country": "MX",
-        "country_without_lines": "FR",
+        "country_without_lines": "CO",
         "disclosure": next(e.text for e in examples if e.intent == "disclose_situation"),
         "emergency": safety["emergency"]["whole"][0],
         "delete": safety["delete"]["whole"][0],

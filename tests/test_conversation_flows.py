@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.engine import Engine
+from resources_db.national import national_lines
 from tests.conftest import Chat
 
 MENU_OPTIONS = ["help", "rights", "signs", "person", "language"]
@@ -187,11 +190,11 @@ def test_country_without_a_hotline_says_so_and_gives_the_emergency_number(new_ch
     chat = new_chat("web-visitor-6")
     chat.to_menu()
     chat.say("4")
-    chat.say("South Africa")
+    chat.say("Colombia")
     text = chat.text()
     assert "These lines have trained people" not in text
-    assert "I have no numbers for South Africa yet." in text
-    assert "10111" in text
+    assert "I have no numbers for Colombia yet." in text
+    assert "123" in text
 
 
 def test_rights_card_has_its_basis_source_date_and_disclaimer(chat: Chat) -> None:
@@ -360,3 +363,24 @@ def test_what_is_said_in_passing_is_not_asked_again(new_chat) -> None:
     outcome = chat.say("I need a lawyer in Mexico")
     assert outcome.flow == "find_help"
     assert "800 5533 000" in chat.text()  # Mexico's line, without asking country or need
+
+
+def test_a_confident_quick_exit_in_other_words_wipes_silently(chat: Chat) -> None:
+    chat.to_menu()
+    outcome = chat.say("someone is coming i have to go now")
+    assert outcome.intent == "quick_exit"
+    assert outcome.exited is True
+    assert outcome.replies == ()
+    assert chat.say("hi").flow == "welcome"
+
+
+@pytest.mark.parametrize("country", sorted({line.country for line in national_lines().hotlines}))
+def test_talk_to_a_person_lists_every_seeded_line_of_the_country(new_chat, country: str) -> None:
+    chat = new_chat(f"web-visitor-{country}")
+    chat.to_menu()
+    chat.say("4")
+    chat.say(country)  # an ISO code in capitals names the country
+    text = chat.text()
+    for line in national_lines().hotlines_for(country):
+        assert line.phone in text
+    assert all(len(reply.text) <= 1600 for reply in chat.outcomes[-1].replies)

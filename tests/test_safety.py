@@ -17,6 +17,8 @@ from bot.messages import Outcome
 from bot.runtime import Runtime, Understanding, build_runtime
 from bot.safety import Action, read_safety_words
 from bot.store import Conversation
+from bot.text import normalize
+from nlu.training_data import read_examples
 from tests.conftest import Chat, make_settings
 
 SAFETY_DIR = Path(__file__).resolve().parent.parent / "flows" / "safety"
@@ -361,10 +363,10 @@ def test_routing_words_ignore_case_accents_punctuation_and_spaces(
 )
 def test_whole_message_words_do_not_fire_inside_a_sentence(person: Chat, text: str) -> None:
     reach(person, "rights topic question")
+    assert person.engine.safety.check(text) is None
     outcome = person.say(text)
     assert outcome.exited is False
     assert outcome.replies != ()
-    assert outcome.intent != "quick_exit"
     assert stored(person) is not None
 
 
@@ -530,3 +532,25 @@ def test_stop_sends_nothing_even_when_a_decoy_is_configured(
     assert outcome.exited is True
     assert outcome.replies == ()
     assert stored(chat) is None
+
+
+def test_no_whole_message_word_wipes_in_one_language_what_greets_in_another() -> None:
+    """'huy' is "hey" in Tagalog: a stop word elsewhere must not wipe a greeting."""
+    wiping = {
+        word
+        for action in ("exit", "stop")
+        for words in SAFETY[action].get("whole", {}).values()
+        for word in words
+    }
+    greetings = {
+        normalize(example.text)
+        for path in sorted((SAFETY_DIR.parent.parent / "nlu" / "data").glob("??.yml"))
+        for example in read_examples([path])
+        if example.intent in {"greet", "affirm", "deny"}
+    }
+    assert not {normalize(word) for word in wiping} & greetings
+
+
+def test_phrases_match_inside_chinese_text_written_without_spaces(chat: Chat) -> None:
+    outcome = chat.say("他说他要杀我")  # "he said he is going to kill me"
+    assert outcome.flow == "emergency"
