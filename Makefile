@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 HAVEN_PORT ?= 8000
 export HAVEN_PORT
 
-.PHONY: run test lint install migrate serve rasa bench clean
+.PHONY: run test lint install migrate models serve rasa bench clean
 
-run: install migrate serve
+run: install migrate models serve
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -24,6 +24,10 @@ install: $(STAMP)
 
 migrate: install
 	$(BIN)/haven db upgrade
+
+# Train the embedded models ahead of serving (they are cached by their data).
+models: install
+	$(BIN)/haven nlu train
 
 serve: install
 	$(BIN)/haven serve

@@ -147,12 +147,16 @@ def _nlu_test(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _nlu_train(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.catalog import Catalogs
+    from bot.runtime import build_guesser
     from nlu.embedded import EmbeddedClassifier
 
     classifier = EmbeddedClassifier.load(
         settings.nlu_dir / "data", settings.models_path, settings.nlu_threshold
     )
+    build_guesser(settings, Catalogs.load(settings.flows_dir / "locales").languages)
     print(f"embedded model: {classifier.path}")
+    print(f"models are cached in {settings.models_path}")
     return 0
 
 
