@@ -210,24 +210,30 @@ def test_a_rasa_answer_is_read_into_a_parse(peer: tuple[str, type[_Peer]], embed
 # -- the command line --------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_haven_nlu_parse_prints_one_rasa_shaped_object_per_line(
-    tmp_path: Path, model_dir: Path
-) -> None:
+def haven(args: list[str], var_dir: Path, model_dir: Path, stdin: str | None = None) -> str:
+    """Run the ``haven`` command in a clean environment; its standard output."""
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "haven"), "nlu", "parse"],
-        input="necesito un abogado\nhello\n",
+        [str(ROOT / ".venv" / "bin" / "haven"), *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
         check=True,
         env={
             "PATH": "/usr/bin:/bin",
-            "HAVEN_VAR_DIR": str(tmp_path),
+            "HAVEN_VAR_DIR": str(var_dir),
             "HAVEN_MODEL_DIR": str(model_dir),
         },
     )
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_haven_nlu_parse_prints_one_rasa_shaped_object_per_line(
+    tmp_path: Path, model_dir: Path
+) -> None:
+    output = haven(["nlu", "parse"], tmp_path, model_dir, stdin="necesito un abogado\nhello\n")
+    lines = [json.loads(line) for line in output.splitlines()]
     assert [line["text"] for line in lines] == ["necesito un abogado", "hello"]
     first = lines[0]
     assert set(first) == {"text", "intent", "intent_ranking", "entities", "language", "engine"}
@@ -239,19 +245,8 @@ def test_haven_nlu_parse_prints_one_rasa_shaped_object_per_line(
 
 @pytest.mark.slow
 def test_haven_nlu_test_prints_json_with_per_intent_scores(tmp_path: Path, model_dir: Path) -> None:
-    result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "haven"), "nlu", "test", str(HELDOUT / "es.yml"), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HAVEN_VAR_DIR": str(tmp_path),
-            "HAVEN_MODEL_DIR": str(model_dir),
-        },
-    )
-    report = json.loads(result.stdout)
+    output = haven(["nlu", "test", str(HELDOUT / "es.yml"), "--json"], tmp_path, model_dir)
+    report = json.loads(output)
     assert set(report) == {"accuracy", "macro_f1", "n", "per_intent"}
     assert report["n"] == len(read_examples([HELDOUT / "es.yml"]))
     assert set(report["per_intent"]["find_help"]) == {"precision", "recall", "f1", "support"}
