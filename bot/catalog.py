@@ -69,9 +69,6 @@ class Catalogs:
         """English first, then the others in alphabetical order."""
         return sorted(self.entries, key=lambda lang: (lang != SOURCE_LANGUAGE, lang))
 
-    def keys(self) -> set[str]:
-        return set(self.entries[SOURCE_LANGUAGE])
-
     def text(self, language: str, key: str, **params: object) -> str:
         source = self.entries[SOURCE_LANGUAGE].get(key)
         if source is None:

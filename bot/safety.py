@@ -85,10 +85,6 @@ class SafetyLayer:
             return Match(Action.SET_LANGUAGE, chosen)
         return None
 
-    def words(self, action: Action) -> dict[str, str]:
-        """Every whole-message word of ``action`` with its language (for tests and docs)."""
-        return dict(self._whole[action])
-
 
 def read_safety_words(directory: Path) -> dict[str, dict[str, Any]]:
     """Each language's safety file, English first."""
