@@ -1,4 +1,7 @@
-"""Flow texts from gettext catalogs (``flows/locales/<lang>/LC_MESSAGES/haven.po``).
+"""Flow texts from gettext catalogs (``flows/locales/<lang>/LC_MESSAGES/*.po``).
+
+``haven.po`` holds the flows' texts and ``rights.po`` the rights cards, so a legal
+team can review its own file.
 
 Each entry's ``msgctxt`` is the key that flows refer to, its ``msgid`` is the
 English source text and its ``msgstr`` the translation, so translators work in
@@ -14,7 +17,6 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-DOMAIN = "haven"
 SOURCE_LANGUAGE = "en"
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 
@@ -58,10 +60,14 @@ class Catalogs:
 
     @classmethod
     def load(cls, locales_dir: Path) -> Catalogs:
-        entries = {
-            path.parent.parent.name: read_catalog(path)
-            for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-        }
+        entries: dict[str, dict[str, Entry]] = {}
+        for path in sorted(locales_dir.glob("*/LC_MESSAGES/*.po")):
+            language = entries.setdefault(path.parent.parent.name, {})
+            domain = read_catalog(path)
+            repeated = sorted(set(language) & set(domain))
+            if repeated:
+                raise CatalogError(f"{path} repeats keys of another catalog: {repeated}")
+            language.update(domain)
         return cls(entries)
 
     @property

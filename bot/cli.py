@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.config import ConfigError, Settings, get_settings
+from resources_db.needs import NEEDS
 
 ENGINES = ("rasa", "embedded")
 
@@ -56,6 +57,25 @@ def _parser() -> argparse.ArgumentParser:
     test.set_defaults(run=_nlu_test)
     train = nlu_commands.add_parser("train", help="train the embedded model (cached by data)")
     train.set_defaults(run=_nlu_train)
+
+    resources = commands.add_parser("resources", help="the resource directory (Open Referral HSDS)")
+    resource_commands = resources.add_subparsers(required=True, metavar="ACTION")
+    load = resource_commands.add_parser(
+        "import", help="import an HSDS data package (folder) or HSDS JSON file"
+    )
+    load.add_argument("path", type=Path)
+    load.add_argument("--source", help="name of the data source (default: the folder or file name)")
+    load.add_argument(
+        "--partial", action="store_true", help="add and update only; retire nothing missing"
+    )
+    load.set_defaults(run=_resources_import)
+    search = resource_commands.add_parser("search", help="what the find-help flow would answer")
+    search.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. US")
+    search.add_argument("--need", choices=NEEDS)
+    search.add_argument("--place", help="a city, region or postal code")
+    search.add_argument("--lang", default="en", help="language of the answer and the person")
+    search.add_argument("--json", action="store_true", help="one JSON object")
+    search.set_defaults(run=_resources_search)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
@@ -157,6 +177,91 @@ def _nlu_train(settings: Settings, _args: argparse.Namespace) -> int:
     build_guesser(settings, Catalogs.load(settings.flows_dir / "locales").languages)
     print(f"embedded model: {classifier.path}")
     print(f"models are cached in {settings.models_path}")
+    return 0
+
+
+def _resources_import(settings: Settings, args: argparse.Namespace) -> int:
+    from resources_db.importer import import_path
+    from resources_db.readers import SourceError
+    from bot.runtime import open_database
+
+    database = open_database(settings)
+    try:
+        report = import_path(
+            database, args.path, args.source, full=not args.partial, progress=sys.stderr.isatty()
+        )
+    except SourceError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        database.dispose()
+    for problem in report.problems:
+        print(f"bad row: {problem}", file=sys.stderr)
+    print("\n".join(report.summary()))
+    return 1 if report.problems else 0
+
+
+def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.catalog import Catalogs
+    from bot.runtime import build_actions, open_database
+    from bot.store import Conversation
+    from resources_db.lookup import Directory
+
+    country = args.country.upper()
+    catalogs = Catalogs.load(settings.flows_dir / "locales")
+    if args.lang not in catalogs.languages:
+        print(f"haven: no catalog for language {args.lang!r}", file=sys.stderr)
+        return 2
+    database = open_database(settings)
+    try:
+        actions = build_actions(settings, catalogs, Directory(database))
+        now = datetime.now(UTC)
+        conversation = Conversation(
+            key="cli",
+            channel="cli",
+            language=args.lang,
+            flow="find_help",
+            step="results",
+            created_at=now,
+            last_active=now,
+            rate_window_start=now,
+            vars={"country": country, "need": args.need or ""},
+        )
+        if args.place and not actions.read_place(conversation, args.place):
+            print(
+                f"haven: the directory knows no place {args.place!r} in {country}", file=sys.stderr
+            )
+            return 2
+        results, answer = actions.help_for(conversation)
+        text = answer.text
+    finally:
+        database.dispose()
+    if not args.json:
+        print(text)
+        return 0
+    document = {
+        "country": country,
+        "need": args.need,
+        "place": conversation.vars.get("place"),
+        "language": args.lang,
+        "text": text,
+        "results": [
+            {
+                "id": item.id,
+                "name": item.name,
+                "phone": item.voice,
+                "sms": item.sms,
+                "always_open": item.always_open,
+                "open_now": item.open_now,
+                "local": item.local,
+                "languages": list(item.languages),
+            }
+            for item in results
+        ],
+    }
+    print(json.dumps(document, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -26,6 +26,7 @@ from bot.text import clean, normalize
 from nlu.language import LanguageGuesser
 from nlu.result import Interpreter, Parse
 from resources_db.countries import country_from_phone, parse_country
+from resources_db.needs import NEEDS
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,6 @@ SAFETY_INTENTS = {
 DELETE_FLOW = "delete"
 UNSUPPORTED_LANGUAGE_FLOW = "unsupported_language"
 EMERGENCY_FLOW = "emergency"
-# The needs the directory knows (the values of the ``need`` entity).
-NEEDS = frozenset(
-    {"shelter", "legal", "medical", "counselling", "food", "immigration", "labour", "hotline"}
-)
 # Intents a model may add to the safety words, when it is sure enough.
 MODEL_EXIT = "quick_exit"
 MODEL_EXIT_CONFIDENCE = 0.95
@@ -203,10 +200,10 @@ class Engine:
             conversation.language = self.guesser.choose(
                 text, conversation.language, None, self.settings.default_language
             )
-        if step.input:
+        option = self._pick(turn, step, choice, text, by_intent=not step.input)
+        if option is None and step.input:
             self._read_input(turn, step, text)
             return
-        option = self._pick(turn, step, choice, text)
         if option is not None:
             conversation.misses = 0
             conversation.vars.update(option.set)
@@ -219,14 +216,11 @@ class Engine:
 
     def _read_input(self, turn: Turn, step: Step, text: str) -> None:
         conversation = turn.conversation
-        if step.input == "country":
-            country = parse_country(text, tuple(self.catalogs.languages))
-            if country:
-                conversation.vars["country"] = country
-                conversation.misses = 0
-                assert step.go is not None
-                self._go(turn, step.go)
-                return
+        assert step.input is not None and step.go is not None
+        if self.actions.read(step.input, conversation, text):
+            conversation.misses = 0
+            self._go(turn, step.go)
+            return
         parse = self._parse(turn, text)
         target = self.flows.intents.get(parse.intent)
         # An answer that merely sounds like the flow it is in ("Atlantis" while
@@ -242,7 +236,9 @@ class Engine:
         turn.parts.append(self._text(turn, step.invalid))
         turn.parts.append(self._text(turn, step.ask))
 
-    def _pick(self, turn: Turn, step: Step, choice: str | None, text: str) -> Option | None:
+    def _pick(
+        self, turn: Turn, step: Step, choice: str | None, text: str, by_intent: bool = True
+    ) -> Option | None:
         """The option a message chooses: by button id, number, label, then intent."""
         for option in step.options:
             if choice == option.id:
@@ -257,7 +253,7 @@ class Engine:
             }
             if folded and (folded in labels or folded == normalize(option.id)):
                 return option
-        if not folded:
+        if not folded or not by_intent:
             return None
         parse = self._parse(turn, text)
         for option in step.options:
@@ -296,7 +292,10 @@ class Engine:
             raise FlowError(f"flows loop at {target!r}")
         step = self.flows.resolve(target)
         conversation = turn.conversation
-        if step.skip_if_set and conversation.vars.get(step.skip_if_set):
+        skip = (step.skip_if_set and conversation.vars.get(step.skip_if_set)) or (
+            step.skip_if and self.actions.holds(step.skip_if, conversation)
+        )
+        if skip:
             assert step.go is not None
             self._go(turn, step.go, depth + 1)
             return

@@ -53,6 +53,8 @@ class Step:
     invalid: str | None = None
     go: str | None = None
     skip_if_set: str | None = None
+    skip_if: str | None = None
+    """A condition the actions evaluate (``no_local_places``); true skips the step."""
     then: str | None = None
 
     @property
@@ -96,6 +98,12 @@ class FlowBook:
 
     def actions(self) -> set[str]:
         return {part.action for step in self.steps.values() for part in step.say if part.action}
+
+    def inputs(self) -> set[str]:
+        return {step.input for step in self.steps.values() if step.input}
+
+    def conditions(self) -> set[str]:
+        return {step.skip_if for step in self.steps.values() if step.skip_if}
 
 
 def load_flows(path: Path) -> FlowBook:
@@ -152,6 +160,7 @@ def _parse_step(flow: str, raw: dict[str, Any]) -> Step:
         invalid=raw.get("invalid"),
         go=raw.get("go"),
         skip_if_set=raw.get("skip_if_set"),
+        skip_if=raw.get("skip_if"),
         then=raw.get("then"),
     )
 
@@ -164,7 +173,7 @@ def _check(book: FlowBook) -> None:
             raise FlowError(f"step {step.name!r} ends in neither options, input nor then")
         if step.input and not (step.go and step.ask and step.invalid):
             raise FlowError(f"input step {step.name!r} needs ask, invalid and go")
-        if step.skip_if_set and not step.go:
+        if (step.skip_if_set or step.skip_if) and not step.go:
             raise FlowError(f"step {step.name!r} can be skipped but has no go")
         ids = [option.id for option in step.options]
         if len(ids) != len(set(ids)):

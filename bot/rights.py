@@ -1,4 +1,10 @@
-"""Rights cards: legal basis, source and review date for each topic (texts are in the catalogs)."""
+"""Rights cards: per jurisdiction, the legal basis, source and review date of each topic.
+
+The data lives in ``flows/rights/cards.yml`` so that a legal team can edit and
+review it without touching code; each card's text is in the catalogs
+(``rights.po``) under ``rights.card.<jurisdiction>.<topic>``, translated like every
+other text.
+"""
 
 from __future__ import annotations
 
@@ -21,30 +27,51 @@ class RightsCard:
 
     @property
     def text_key(self) -> str:
-        return f"rights.card.{self.topic}"
+        return f"rights.card.{self.jurisdiction}.{self.topic}"
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    code: str
+    name: str
+    countries: frozenset[str]
 
 
 class RightsCards:
-    def __init__(self, cards: dict[tuple[str, str], RightsCard]) -> None:
+    def __init__(
+        self, jurisdictions: dict[str, Jurisdiction], cards: dict[tuple[str, str], RightsCard]
+    ) -> None:
+        self.jurisdictions = jurisdictions
         self.cards = cards
 
     @classmethod
     def load(cls, path: Path) -> RightsCards:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        cards = {
-            (jurisdiction, topic): RightsCard(
-                jurisdiction=jurisdiction,
-                topic=topic,
-                basis=item["basis"],
-                source=item["source"],
-                last_reviewed=item["last_reviewed"],
-            )
-            for jurisdiction, topics in spec.items()
-            for topic, item in topics.items()
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))["jurisdictions"]
+        jurisdictions = {
+            code: Jurisdiction(code, item["name"], frozenset(item.get("countries", ())))
+            for code, item in spec.items()
         }
-        return cls(cards)
+        cards = {
+            (code, topic): RightsCard(
+                jurisdiction=code,
+                topic=topic,
+                basis=card["basis"],
+                source=card["source"],
+                last_reviewed=card["last_reviewed"],
+            )
+            for code, item in spec.items()
+            for topic, card in item["cards"].items()
+        }
+        return cls(jurisdictions, cards)
 
-    def card(self, topic: str, jurisdiction: str | None = None) -> RightsCard | None:
-        if jurisdiction and (jurisdiction, topic) in self.cards:
-            return self.cards[(jurisdiction, topic)]
-        return self.cards.get((FALLBACK_JURISDICTION, topic))
+    def jurisdiction_of(self, country: str | None) -> str:
+        """The jurisdiction whose law applies in ``country``; the international fallback."""
+        for jurisdiction in self.jurisdictions.values():
+            if country in jurisdiction.countries:
+                return jurisdiction.code
+        return FALLBACK_JURISDICTION
+
+    def card(self, topic: str, country: str | None = None) -> RightsCard | None:
+        jurisdiction = self.jurisdiction_of(country)
+        found = self.cards.get((jurisdiction, topic))
+        return found or self.cards.get((FALLBACK_JURISDICTION, topic))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import DOMAIN, SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
+from bot.actions import GENERAL_EMERGENCY_NUMBERS
+from bot.catalog import SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
 from bot.engine import MAX_REPLY_CHARS
 from bot.flows import WIPE, load_flows
 from bot.messages import Outcome
@@ -22,7 +23,6 @@ from bot.safety import read_safety_words
 from bot.store import Conversation
 from bot.text import fold
 from nlu.training_data import read_examples
-from resources_db.national import GENERAL_EMERGENCY_NUMBERS
 from tests.conftest import Chat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,14 +55,18 @@ ENGINE_OPENERS = (
     "emergency.call_number",
     "emergency.call_general",
     "hotlines.none",
-    "find_help.none_local",
+    "find_help.results_intro",
+    "find_help.none_found",
 )
 
 
 @cache
 def entries(language: str) -> dict[str, Entry]:
-    """The catalog of one language directory, read straight from its .po file."""
-    return read_catalog(LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+    """The catalogs of one language directory, read straight from its .po files."""
+    merged: dict[str, Entry] = {}
+    for path in sorted((LOCALES / language / "LC_MESSAGES").glob("*.po")):
+        merged.update(read_catalog(path))
+    return merged
 
 
 ENGLISH = entries(SOURCE_LANGUAGE)

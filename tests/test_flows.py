@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import create_engine
 
 from bot.actions import Actions
 from bot.catalog import Catalogs
 from bot.flows import WIPE, FlowBook, FlowError, load_flows
 from bot.rights import RightsCards
-from resources_db.national import national_lines
+from resources_db.lookup import Directory
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS_DIR = ROOT / "flows"
@@ -55,11 +56,13 @@ def test_every_target_of_the_shipped_flows_resolves(book: FlowBook) -> None:
 def test_every_action_the_shipped_flows_use_exists(book: FlowBook) -> None:
     actions = Actions(
         Catalogs.load(FLOWS_DIR / "locales"),
-        national_lines(),
+        Directory(create_engine("sqlite://")),
         RightsCards.load(FLOWS_DIR / "rights" / "cards.yml"),
     )
     assert book.actions()
     assert book.actions() <= actions.names, sorted(book.actions() - actions.names)
+    assert book.inputs() <= actions.inputs, sorted(book.inputs() - actions.inputs)
+    assert book.conditions() <= actions.conditions, sorted(book.conditions() - actions.conditions)
 
 
 def test_every_shipped_step_ends_in_options_input_or_then(book: FlowBook) -> None:

@@ -6,9 +6,10 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from bot.models import Base
+from resources_db.models import DirectoryBase
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, DirectoryBase.metadata]
 
 
 def run_migrations_online() -> None:
