@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from bot.catalog import Catalogs
+from bot.config import Settings
 from bot.listing import render
 from bot.rights import RightsCards
 from bot.store import Conversation
@@ -53,6 +54,11 @@ class Actions:
         self._conditions: dict[str, Callable[[Conversation], bool]] = {
             "no_local_places": self.no_local_places,
         }
+
+    @classmethod
+    def build(cls, settings: Settings, catalogs: Catalogs, directory: Directory) -> Actions:
+        rights = RightsCards.load(settings.flows_dir / "rights" / "cards.yml")
+        return cls(catalogs, directory, rights)
 
     @property
     def names(self) -> set[str]:

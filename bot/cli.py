@@ -181,9 +181,9 @@ def _nlu_train(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _resources_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import open_database
     from resources_db.importer import import_path
     from resources_db.readers import SourceError
-    from bot.runtime import open_database
 
     database = open_database(settings)
     try:
@@ -204,8 +204,9 @@ def _resources_import(settings: Settings, args: argparse.Namespace) -> int:
 def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from bot.actions import Actions
     from bot.catalog import Catalogs
-    from bot.runtime import build_actions, open_database
+    from bot.db import open_database
     from bot.store import Conversation
     from resources_db.lookup import Directory
 
@@ -216,7 +217,7 @@ def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     database = open_database(settings)
     try:
-        actions = build_actions(settings, catalogs, Directory(database))
+        actions = Actions.build(settings, catalogs, Directory(database))
         now = datetime.now(UTC)
         conversation = Conversation(
             key="cli",

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
 from bot.config import ConfigError, Settings
+from resources_db.seed import load_seed
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -70,3 +71,12 @@ def prepare(settings: Settings, engine: Engine) -> None:
             raise ConfigError("the database is not at the newest migration: run `haven db upgrade`")
         return
     upgrade(settings.effective_database_url)
+
+
+def open_database(settings: Settings) -> Engine:
+    """A migrated database holding the seed directory."""
+    settings.check_production()
+    database = make_engine(settings.effective_database_url)
+    prepare(settings, database)
+    load_seed(database)
+    return database

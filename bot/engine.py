@@ -216,7 +216,8 @@ class Engine:
 
     def _read_input(self, turn: Turn, step: Step, text: str) -> None:
         conversation = turn.conversation
-        assert step.input is not None and step.go is not None
+        assert step.input is not None
+        assert step.go is not None
         if self.actions.read(step.input, conversation, text):
             conversation.misses = 0
             self._go(turn, step.go)

@@ -7,6 +7,8 @@ written the way people dial them inside the country.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import phonenumbers
 from babel import Locale
 from babel.dates import get_day_names
@@ -81,7 +83,7 @@ def _hours(resource: Resource, language: str, catalogs: Catalogs) -> str:
     return catalogs.text(language, "resource.hours", hours=", ".join(spans)) if spans else ""
 
 
-def _days(hours: Hours, names: dict[int, str]) -> str:
+def _days(hours: Hours, names: Mapping[int, str]) -> str:
     days = sorted(hours.days)
     runs: list[list[int]] = []
     for day in days:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine as SqlEngine
-
 from bot.actions import Actions
 from bot.catalog import Catalogs
 from bot.config import Settings
 from bot.crypto import load_key_ring
-from bot.db import make_engine, prepare
+from bot.db import open_database
 from bot.engine import Engine
 from bot.flows import FlowBook, FlowError, load_flows
-from bot.rights import RightsCards
 from bot.safety import SafetyLayer
 from bot.store import Store
 from nlu.embedded import EmbeddedClassifier
@@ -22,7 +19,6 @@ from nlu.language import LanguageGuesser
 from nlu.rasa_client import DEFAULT_RASA_URL, NoFallback, RasaInterpreter
 from nlu.result import Interpreter
 from resources_db.lookup import Directory
-from resources_db.seed import load_seed
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +37,7 @@ def open_store(settings: Settings) -> Store:
     """The keys and a migrated database: all that the purge and the engine share."""
     settings.check_production()
     keys = load_key_ring(settings)
-    database = make_engine(settings.effective_database_url)
-    prepare(settings, database)
-    return Store(database, keys)
+    return Store(open_database(settings), keys)
 
 
 def build_interpreter(settings: Settings, engine: str | None = None) -> Interpreter:
@@ -78,20 +72,6 @@ def build_understanding(settings: Settings, languages: list[str]) -> Understandi
     return Understanding(build_interpreter(settings), build_guesser(settings, languages))
 
 
-def open_database(settings: Settings) -> SqlEngine:
-    """A migrated database holding the seed directory, for commands that need no keys."""
-    settings.check_production()
-    database = make_engine(settings.effective_database_url)
-    prepare(settings, database)
-    load_seed(database)
-    return database
-
-
-def build_actions(settings: Settings, catalogs: Catalogs, directory: Directory) -> Actions:
-    rights = RightsCards.load(settings.flows_dir / "rights" / "cards.yml")
-    return Actions(catalogs, directory, rights)
-
-
 def check_flow_names(flows: FlowBook, actions: Actions) -> None:
     """Every action, input and condition the flows name exists."""
     unknown = (
@@ -108,8 +88,7 @@ def build_runtime(settings: Settings, understanding: Understanding | None = None
     store = open_store(settings)
     catalogs = Catalogs.load(settings.flows_dir / "locales")
     flows = load_flows(settings.flows_dir / "flows.yml")
-    load_seed(store.engine)
-    actions = build_actions(settings, catalogs, Directory(store.engine))
+    actions = Actions.build(settings, catalogs, Directory(store.engine))
     check_flow_names(flows, actions)
     understanding = understanding or build_understanding(settings, catalogs.languages)
     engine = Engine(

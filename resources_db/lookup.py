@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, or_, select
 
 from bot.text import normalize
 from resources_db.models import (
@@ -33,6 +33,10 @@ CANDIDATES = 50
 """Services ranked by area, 24/7 and language in SQL; open-now is decided among these."""
 MAX_PLACE_WORDS = 4
 NATIONAL_HOTLINE = "hotline"
+ELSEWHERE = 3
+"""The tier of a local service in another part of the country, when the place is unknown."""
+OTHER_PLACE = 9
+"""The same, when the person's place is known: such services are left out."""
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,10 @@ class Directory:
     def find_place(self, country: str, said: str) -> Place | None:
         """The region, city or postal code of ``country`` that ``said`` names, if any."""
         places = self._known_places(country)
-        whole = region_codes(country).get(normalize(said))
-        if whole:
-            return Place(country, region=whole)
+        code = said.strip()
+        if code.isupper() and normalize(code) in region_codes(country):
+            # "TX" alone; lower-case "me" or "or" are words, not Maine or Oregon.
+            return Place(country, region=region_codes(country)[normalize(code)])
         words = normalize(said).split()
         for size in range(min(MAX_PLACE_WORDS, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
@@ -150,8 +155,8 @@ class Directory:
             key: Place(country, region=code) for key, code in region_names(country).items()
         }
         for region, city, postal in rows:
-            if city:
-                places.setdefault(city, Place(country, region=region, city=city))
+            if city:  # a city before the region of the same name ("New York")
+                places[city] = Place(country, region=region, city=city)
             if postal:
                 places.setdefault(postal, Place(country, region, city, postal))
         self._places[country] = (version, places)
@@ -194,47 +199,53 @@ class Directory:
     def _candidates(
         self, query: Query, need: str | None, limit: int, national_only: bool
     ) -> list[Any]:
+        index = ResourceIndexRow
         place = query.place or Place(query.country)
-        national = "(region = '' AND city = '' AND postal_code = '')"
-        local_match = "(:postal != '' AND postal_code = :postal) OR (:city != '' AND city = :city)"
-        statement = text(
-            f"""
-            SELECT service_id, MIN(tier) AS tier, MAX(open_always) AS always_open,
-                   MAX(speaks) AS speaks, MAX(languages) AS languages
-            FROM (
-                SELECT service_id, languages,
-                       CASE WHEN always_open THEN 1 ELSE 0 END AS open_always,
-                       CASE WHEN {local_match} THEN 0
-                            WHEN :region != '' AND region = :region THEN 1
-                            WHEN {national} THEN 2
-                            WHEN :placed THEN 9
-                            ELSE 3 END AS tier,
-                       CASE WHEN ' ' || languages || ' ' LIKE :speaks THEN 1 ELSE 0 END AS speaks
-                FROM resource_index
-                WHERE country = :country
-                  AND ((:any_need AND need != 'emergency') OR need = :need)
-                  AND (NOT :national_only OR {national})
-            ) AS ranked
-            WHERE tier < 9
-            GROUP BY service_id
-            ORDER BY MIN(tier), MAX(open_always) DESC, MAX(speaks) DESC, service_id
-            LIMIT :limit
-            """
+        postal, city = postal_key(place.postal_code), city_key(place.city)
+        national = and_(index.region == "", index.city == "", index.postal_code == "")
+        local = [index.postal_code == postal] if postal else []
+        local += [index.city == city] if city else []
+        tiers: list[tuple[ColumnElement[bool], int]] = [(or_(*local), 0)] if local else []
+        tiers += [(index.region == place.region, 1)] if place.region else []
+        tiers.append((national, 2))
+        placed = bool(local or place.region)
+        tier = case(*tiers, else_=OTHER_PLACE if placed else ELSEWHERE)
+        if query.language:
+            spoken = (literal(" ") + index.languages + literal(" ")).like(f"% {query.language} %")
+            speaks: ColumnElement[int] = case((spoken, 1), else_=0)
+        else:
+            speaks = literal(0)
+        ranked = select(
+            index.service_id,
+            index.languages,
+            tier.label("tier"),
+            case((index.always_open, 1), else_=0).label("open_always"),
+            speaks.label("speaks"),
+        ).where(index.country == query.country)
+        ranked = ranked.where(index.need == need if need else index.need != "emergency")
+        if national_only:
+            ranked = ranked.where(national)
+        inner = ranked.subquery()
+        statement = (
+            select(
+                inner.c.service_id,
+                func.min(inner.c.tier).label("tier"),
+                func.max(inner.c.open_always).label("always_open"),
+                func.max(inner.c.speaks).label("speaks"),
+                func.max(inner.c.languages).label("languages"),
+            )
+            .where(inner.c.tier < OTHER_PLACE)
+            .group_by(inner.c.service_id)
+            .order_by(
+                func.min(inner.c.tier),
+                func.max(inner.c.open_always).desc(),
+                func.max(inner.c.speaks).desc(),
+                inner.c.service_id,
+            )
+            .limit(limit)
         )
-        params = {
-            "country": query.country,
-            "need": need or "",
-            "any_need": need is None,
-            "national_only": national_only,
-            "postal": postal_key(place.postal_code),
-            "city": city_key(place.city),
-            "region": place.region,
-            "placed": bool(place.region or place.city or place.postal_code),
-            "speaks": f"% {query.language} %" if query.language else "",
-            "limit": limit,
-        }
         with self.engine.connect() as connection:
-            return list(connection.execute(statement, params))
+            return list(connection.execute(statement))
 
     def _details(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         details: dict[str, dict[str, Any]] = {}

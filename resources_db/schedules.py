@@ -9,7 +9,7 @@ hours; without one, the main time zone of the service's country is used.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -95,4 +95,4 @@ def zone_of(name: str | None, country: str) -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     zones = get_global("territory_zones").get(country, ())
-    return ZoneInfo(zones[0]) if zones else timezone.utc
+    return ZoneInfo(zones[0]) if zones else UTC

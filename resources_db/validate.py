@@ -200,9 +200,9 @@ def countries_served(data: CleanData) -> tuple[dict[str, str], dict[str, str]]:
         for country, _ in area_codes(row):
             services.setdefault(row["service_id"], country)
     for row in data.rows["service_at_location"].values():
-        country = locations.get(row["location_id"])
-        if country:
-            services.setdefault(row["service_id"], country)
+        located = locations.get(row["location_id"])
+        if located:
+            services.setdefault(row["service_id"], located)
     return locations, services
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,9 +14,12 @@ from cryptography.fernet import Fernet
 
 from bot.catalog import Catalogs
 from bot.config import Settings
+from bot.db import make_engine, upgrade
 from bot.engine import Engine
 from bot.messages import Inbound, Outcome
 from bot.runtime import Runtime, Understanding, build_runtime, build_understanding
+from resources_db.seed import load_seed
+from tests.haven_cli import Haven
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
@@ -30,8 +35,23 @@ def encryption_key() -> str:
     return Fernet.generate_key().decode()
 
 
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database holding the seed directory, copied for each test that needs one."""
+    path = tmp_path_factory.mktemp("template") / "haven.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    database = make_engine(url)
+    load_seed(database)
+    database.dispose()
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path, model_dir: Path, encryption_key: str) -> Settings:
+def settings(
+    tmp_path: Path, model_dir: Path, encryption_key: str, template_database: Path
+) -> Settings:
+    shutil.copyfile(template_database, tmp_path / "haven.db")
     return make_settings(tmp_path, model_dir, encryption_key)
 
 
@@ -132,3 +152,20 @@ def new_chat(engine: Engine):  # type: ignore[no-untyped-def]
         return Chat(engine, sender=sender, **kwargs)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def haven(tmp_path: Path, model_dir: Path, encryption_key: str) -> Haven:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("HAVEN_")}
+    database = tmp_path / "haven.db"
+    env.update(
+        HAVEN_ENV="test",
+        HAVEN_VAR_DIR=str(tmp_path / "var"),
+        HAVEN_DATABASE_URL=f"sqlite:///{database}",
+        HAVEN_ENCRYPTION_KEYS=encryption_key,
+        HAVEN_SECRET_KEY=TEST_SECRET,
+        HAVEN_MODEL_DIR=str(model_dir),
+    )
+    work = tmp_path / "cwd"  # no stray .env file can reach the command from here
+    work.mkdir()
+    return Haven(env=env, cwd=work, database=database)

@@ -6,99 +6,28 @@ directory so the model is trained once per test run.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import TEST_SECRET
 
 from bot.catalog import Catalogs
+from tests.haven_cli import HAVEN, Haven, Line, parse_output
 
 pytestmark = pytest.mark.slow
 
-HAVEN = Path(sys.executable).with_name("haven")
 ROOT = Path(__file__).resolve().parent.parent
-RUN_TIMEOUT = 120
 SERVE_TIMEOUT = 20
 
 OUTCOME_KEYS = {"replies", "lang", "intent", "confidence", "flow", "handoff", "exited"}
 MENU_OPTIONS = ["help", "rights", "signs", "person", "language"]
 MENU_LABELS = ["menu.find_help", "menu.rights", "menu.signs", "menu.person", "menu.language"]
-
-Line = dict[str, Any] | bytes
-
-
-@dataclass
-class Haven:
-    """The ``haven`` command with one test's environment."""
-
-    env: dict[str, str]
-    cwd: Path
-    database: Path
-
-    def run(
-        self, *args: str, stdin: bytes = b"", **env: str | None
-    ) -> subprocess.CompletedProcess[bytes]:
-        """Run ``haven ARGS``; keyword arguments override (or, as None, remove) variables."""
-        environment = dict(self.env)
-        for name, value in env.items():
-            if value is None:
-                environment.pop(name, None)
-            else:
-                environment[name] = value
-        return subprocess.run(
-            [str(HAVEN), *args],
-            input=stdin,
-            capture_output=True,
-            env=environment,
-            cwd=self.cwd,
-            timeout=RUN_TIMEOUT,
-            check=False,
-        )
-
-    def chat(self, *lines: Line, **env: str | None) -> list[dict[str, Any]]:
-        """``haven chat --jsonl`` over ``lines`` (objects, or raw bytes sent as they are)."""
-        result = self.chat_process(*lines, **env)
-        assert result.returncode == 0, result.stderr.decode(errors="replace")
-        return parse_output(result.stdout)
-
-    def chat_process(self, *lines: Line, **env: str | None) -> subprocess.CompletedProcess[bytes]:
-        stdin = b"".join(
-            (line if isinstance(line, bytes) else json.dumps(line).encode()) + b"\n"
-            for line in lines
-        )
-        return self.run("chat", "--jsonl", stdin=stdin, **env)
-
-
-def parse_output(stdout: bytes) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in stdout.decode("utf-8").splitlines()]
-
-
-@pytest.fixture
-def haven(tmp_path: Path, model_dir: Path, encryption_key: str) -> Haven:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("HAVEN_")}
-    database = tmp_path / "haven.db"
-    env.update(
-        HAVEN_ENV="test",
-        HAVEN_VAR_DIR=str(tmp_path / "var"),
-        HAVEN_DATABASE_URL=f"sqlite:///{database}",
-        HAVEN_ENCRYPTION_KEYS=encryption_key,
-        HAVEN_SECRET_KEY=TEST_SECRET,
-        HAVEN_MODEL_DIR=str(model_dir),
-    )
-    work = tmp_path / "cwd"  # no stray .env file can reach the command from here
-    work.mkdir()
-    return Haven(env=env, cwd=work, database=database)
 
 
 @pytest.fixture(scope="module")
