@@ -47,6 +47,7 @@ rasa:
 
 bench: install
 	$(BIN)/python bench/nlu_bench.py
+	$(BIN)/python bench/directory_bench.py
 
 clean:
 	rm -rf $(VENV) .venv-rasa var .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal, select
 
 from bot.text import normalize
 from resources_db.models import (
@@ -30,13 +30,12 @@ from resources_db.schedules import Hours, open_now
 
 MAX_RESULTS = 3
 CANDIDATES = 50
-"""Services ranked by area, 24/7 and language in SQL; open-now is decided among these."""
+"""Services per tier ranked by 24/7 and language in SQL; open-now is decided among these."""
 MAX_PLACE_WORDS = 4
 NATIONAL_HOTLINE = "hotline"
-ELSEWHERE = 3
-"""The tier of a local service in another part of the country, when the place is unknown."""
-OTHER_PLACE = 9
-"""The same, when the person's place is known: such services are left out."""
+# Tiers, best first. Local services elsewhere in the country are only offered when the
+# person's place is unknown.
+AREA, REGION, NATIONAL, ELSEWHERE = range(4)
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class Directory:
 
     def search(self, query: Query, limit: int = MAX_RESULTS) -> list[Resource]:
         hotline = self.national_hotline(query.country, query.language, query.at)
-        found = self._ranked(query, query.need, CANDIDATES)
+        found = self._ranked(query, query.need, limit)
         room = limit - (1 if hotline and all(item.id != hotline.id for item in found) else 0)
         results = found[:room]
         if hotline and all(item.id != hotline.id for item in results):
@@ -165,9 +164,66 @@ class Directory:
     def _ranked(
         self, query: Query, need: str | None, limit: int, national_only: bool = False
     ) -> list[Resource]:
-        candidates = self._candidates(query, need, limit, national_only)
-        if not candidates:
-            return []
+        """Tier by tier (city, region, country, elsewhere) until ``limit`` are found.
+
+        A later tier always ranks below an earlier one, so the lookup stops as soon
+        as the earlier tiers have enough; each tier is one indexed query.
+        """
+        found: list[Resource] = []
+        seen: set[str] = set()
+        for tier, area in self._tiers(query.place, national_only):
+            candidates = [
+                row
+                for row in self._candidates(query, need, area, tier)
+                if row.service_id not in seen
+            ]
+            seen.update(row.service_id for row in candidates)
+            found += self._resources(query, candidates, tier)
+            if len(found) >= limit:
+                break
+        return found
+
+    def _tiers(
+        self, place: Place | None, national_only: bool
+    ) -> list[tuple[int, ColumnElement[bool] | None]]:
+        index = ResourceIndexRow
+        national = and_(index.region == "", index.city == "", index.postal_code == "")
+        if national_only:
+            return [(NATIONAL, national)]
+        tiers: list[tuple[int, ColumnElement[bool] | None]] = []
+        if place and place.postal_code:
+            tiers.append((AREA, index.postal_code == postal_key(place.postal_code)))
+        if place and place.city:
+            tiers.append((AREA, index.city == city_key(place.city)))
+        if place and place.region:
+            tiers.append((REGION, index.region == place.region))
+        tiers.append((NATIONAL, national))
+        if not (place and (place.region or place.city or place.postal_code)):
+            tiers.append((ELSEWHERE, None))  # local services anywhere, when the place is unknown
+        return tiers
+
+    def _candidates(
+        self, query: Query, need: str | None, area: ColumnElement[bool] | None, tier: int
+    ) -> list[Any]:
+        index = ResourceIndexRow
+        order: list[Any] = [index.always_open.desc()]
+        if query.language and tier != ELSEWHERE:
+            spoken = (literal(" ") + index.languages + literal(" ")).like(f"% {query.language} %")
+            order.append(case((spoken, 0), else_=1))
+        statement = (
+            select(index.service_id, index.always_open, index.languages)
+            .where(index.country == query.country)
+            .where(index.need == need if need else index.need != "emergency")
+            .order_by(*order, index.service_id.desc())
+            .limit(CANDIDATES)
+        )
+        if area is not None:
+            statement = statement.where(area)
+        with self.engine.connect() as connection:
+            return list(connection.execute(statement))
+
+    def _resources(self, query: Query, candidates: list[Any], tier: int) -> list[Resource]:
+        """The candidates of one tier, open now first, then those speaking the language."""
         details = self._details([row.service_id for row in candidates])
         resources = []
         for row in candidates:
@@ -175,77 +231,23 @@ class Directory:
             if service is None:
                 continue
             hours = service["hours"]
-            resources.append(
-                (
-                    row.tier,
-                    Resource(
-                        id=row.service_id,
-                        name=service["name"],
-                        country=query.country,
-                        voice=service["voice"],
-                        sms=service["sms"],
-                        always_open=bool(row.always_open),
-                        open_now=bool(row.always_open) or open_now(hours, query.at, query.country),
-                        hours=tuple(hours),
-                        languages=tuple(row.languages.split()),
-                        local=row.tier < 2,
-                    ),
-                    bool(row.speaks),
-                )
+            languages = tuple(row.languages.split())
+            resource = Resource(
+                id=row.service_id,
+                name=service["name"],
+                country=query.country,
+                voice=service["voice"],
+                sms=service["sms"],
+                always_open=bool(row.always_open),
+                open_now=bool(row.always_open) or open_now(hours, query.at, query.country),
+                hours=tuple(hours),
+                languages=languages,
+                local=tier < NATIONAL,
             )
-        resources.sort(key=lambda item: (item[0], not item[1].open_now, not item[2], item[1].name))
-        return [resource for _, resource, _ in resources]
-
-    def _candidates(
-        self, query: Query, need: str | None, limit: int, national_only: bool
-    ) -> list[Any]:
-        index = ResourceIndexRow
-        place = query.place or Place(query.country)
-        postal, city = postal_key(place.postal_code), city_key(place.city)
-        national = and_(index.region == "", index.city == "", index.postal_code == "")
-        local = [index.postal_code == postal] if postal else []
-        local += [index.city == city] if city else []
-        tiers: list[tuple[ColumnElement[bool], int]] = [(or_(*local), 0)] if local else []
-        tiers += [(index.region == place.region, 1)] if place.region else []
-        tiers.append((national, 2))
-        placed = bool(local or place.region)
-        tier = case(*tiers, else_=OTHER_PLACE if placed else ELSEWHERE)
-        if query.language:
-            spoken = (literal(" ") + index.languages + literal(" ")).like(f"% {query.language} %")
-            speaks: ColumnElement[int] = case((spoken, 1), else_=0)
-        else:
-            speaks = literal(0)
-        ranked = select(
-            index.service_id,
-            index.languages,
-            tier.label("tier"),
-            case((index.always_open, 1), else_=0).label("open_always"),
-            speaks.label("speaks"),
-        ).where(index.country == query.country)
-        ranked = ranked.where(index.need == need if need else index.need != "emergency")
-        if national_only:
-            ranked = ranked.where(national)
-        inner = ranked.subquery()
-        statement = (
-            select(
-                inner.c.service_id,
-                func.min(inner.c.tier).label("tier"),
-                func.max(inner.c.open_always).label("always_open"),
-                func.max(inner.c.speaks).label("speaks"),
-                func.max(inner.c.languages).label("languages"),
-            )
-            .where(inner.c.tier < OTHER_PLACE)
-            .group_by(inner.c.service_id)
-            .order_by(
-                func.min(inner.c.tier),
-                func.max(inner.c.open_always).desc(),
-                func.max(inner.c.speaks).desc(),
-                inner.c.service_id,
-            )
-            .limit(limit)
-        )
-        with self.engine.connect() as connection:
-            return list(connection.execute(statement))
+            speaks = query.language in languages
+            resources.append((not resource.open_now, not speaks, resource.name, resource))
+        resources.sort(key=lambda item: item[:3])
+        return [item[3] for item in resources]
 
     def _details(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         details: dict[str, dict[str, Any]] = {}
@@ -263,34 +265,28 @@ class Directory:
                     )
                 )
             }
-            for phone in connection.execute(
-                select(
-                    PhoneRow.service_id,
-                    PhoneRow.service_at_location_id,
-                    PhoneRow.number,
-                    PhoneRow.type,
-                ).where(
-                    PhoneRow.service_id.in_(ids) | PhoneRow.service_at_location_id.in_(list(places))
-                )
-            ):
+            owned_by = (ids, list(places))
+            phone_columns = (
+                PhoneRow.service_id,
+                PhoneRow.service_at_location_id,
+                PhoneRow.number,
+                PhoneRow.type,
+            )
+            for phone in self._owned(connection, phone_columns, owned_by):
                 owner = phone.service_id or places[phone.service_at_location_id]
                 kind = "sms" if phone.type == "text" else "voice"
                 if phone.type not in ("fax", "pager"):
                     phones[owner].setdefault(kind, phone.number)
-            for row in connection.execute(
-                select(
-                    ScheduleRow.service_id,
-                    ScheduleRow.service_at_location_id,
-                    ScheduleRow.freq,
-                    ScheduleRow.byday,
-                    ScheduleRow.opens_at,
-                    ScheduleRow.closes_at,
-                    ScheduleRow.timezone,
-                ).where(
-                    ScheduleRow.service_id.in_(ids)
-                    | ScheduleRow.service_at_location_id.in_(list(places))
-                )
-            ):
+            schedule_columns = (
+                ScheduleRow.service_id,
+                ScheduleRow.service_at_location_id,
+                ScheduleRow.freq,
+                ScheduleRow.byday,
+                ScheduleRow.opens_at,
+                ScheduleRow.closes_at,
+                ScheduleRow.timezone,
+            )
+            for row in self._owned(connection, schedule_columns, owned_by):
                 owner = row.service_id or places[row.service_at_location_id]
                 hours[owner].append(Hours.from_row(row))
             for service_id, name in names:
@@ -301,3 +297,17 @@ class Directory:
                     "hours": hours[service_id],
                 }
         return details
+
+    @staticmethod
+    def _owned(
+        connection: Connection, columns: tuple[Any, ...], owners: tuple[list[str], list[str]]
+    ) -> list[Any]:
+        """Rows owned by the services (``service_id``) or by their places."""
+        services, places = owners
+        service_column, place_column = columns[0], columns[1]
+        rows = list(connection.execute(select(*columns).where(service_column.in_(services))))
+        if places:
+            rows += connection.execute(
+                select(*columns).where(service_column.is_(None), place_column.in_(places))
+            )
+        return rows

@@ -129,7 +129,7 @@ class PhoneRow(DirectoryBase):
     service_id: Mapped[str | None] = mapped_column(String(ID), index=True)
     organization_id: Mapped[str | None] = mapped_column(String(ID))
     contact_id: Mapped[str | None] = mapped_column(String(ID))
-    service_at_location_id: Mapped[str | None] = mapped_column(String(ID))
+    service_at_location_id: Mapped[str | None] = mapped_column(String(ID), index=True)
     number: Mapped[str] = mapped_column(String(32))
     extension: Mapped[str | None] = mapped_column(String(16))
     type: Mapped[str | None] = mapped_column(String(16))
@@ -158,7 +158,7 @@ class ScheduleRow(DirectoryBase):
     source: Mapped[str] = mapped_column(String(100), index=True)
     service_id: Mapped[str | None] = mapped_column(String(ID), index=True)
     location_id: Mapped[str | None] = mapped_column(String(ID))
-    service_at_location_id: Mapped[str | None] = mapped_column(String(ID))
+    service_at_location_id: Mapped[str | None] = mapped_column(String(ID), index=True)
     valid_from: Mapped[str | None] = mapped_column(String(10))
     valid_to: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -243,4 +243,11 @@ class ResourceIndexRow(DirectoryBase):
     takes_sms: Mapped[bool] = mapped_column(Boolean)
     languages: Mapped[str] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_resource_index_country_need", "country", "need"),)
+    # One index per way a lookup narrows: whole country (ordered by 24/7), region or
+    # national (region, city and postal code empty), city, postal code.
+    __table_args__ = (
+        Index("ix_resource_index_open", "country", "need", "always_open", "service_id"),
+        Index("ix_resource_index_area", "country", "need", "region", "city", "postal_code"),
+        Index("ix_resource_index_city", "country", "need", "city"),
+        Index("ix_resource_index_postal_code", "country", "need", "postal_code"),
+    )

@@ -8,22 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
-from bot.actions import GENERAL_EMERGENCY_NUMBERS
+from bot.actions import GENERAL_EMERGENCY_NUMBERS, Actions
 from bot.catalog import SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
 from bot.engine import MAX_REPLY_CHARS
 from bot.flows import WIPE, load_flows
 from bot.messages import Outcome
-from bot.rights import RightsCards
+from bot.rights import RightsCard, RightsCards
 from bot.safety import read_safety_words
 from bot.store import Conversation
 from bot.text import fold
 from nlu.training_data import read_examples
+from resources_db.importer import import_path
+from resources_db.lookup import Directory
 from tests.conftest import Chat
+from tests.hsds_package import local_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "flows" / "locales"
@@ -164,6 +169,43 @@ def test_every_message_key_of_the_flows_is_in_the_english_catalog() -> None:
     assert not missing, f"flows.yml uses unknown keys {sorted(missing)}"
 
 
+def test_every_jurisdiction_has_a_country_and_its_routes() -> None:
+    assert set(JURISDICTION_COUNTRIES) == set(RIGHTS.jurisdictions)
+    for code, country in JURISDICTION_COUNTRIES.items():
+        assert RIGHTS.jurisdiction_of(country) == code
+
+
+@pytest.mark.parametrize(
+    ("language", "card"),
+    [
+        pytest.param(lang, card, id=f"{lang}-{card.jurisdiction}-{card.topic}")
+        for lang in LANGUAGES
+        for card in RIGHTS.cards.values()
+    ],
+)
+def test_a_rights_card_renders_in_the_language_with_its_source(
+    language: str, card: RightsCard
+) -> None:
+    actions = Actions(CATALOGS, Directory(create_engine("sqlite://")), RIGHTS)
+    now = datetime.now(UTC)
+    conversation = Conversation(
+        key="k",
+        channel="terminal",
+        language=language,
+        flow="rights",
+        step="card",
+        created_at=now,
+        last_active=now,
+        rate_window_start=now,
+        vars={"topic": card.topic, "country": JURISDICTION_COUNTRIES[card.jurisdiction]},
+    )
+    text = actions.rights_card(conversation).text
+    assert text.startswith(shown(language, card.text_key))
+    assert card.source in text and card.last_reviewed.isoformat() in text
+    assert card.basis in text
+    assert text.endswith(shown(language, "rights.disclaimer"))
+
+
 def test_every_rights_card_has_its_text() -> None:
     assert RIGHTS.cards
     missing = sorted(
@@ -294,6 +336,13 @@ for _language in LANGUAGES:
     WORDS.setdefault(_language, words_from_data(_language))
 DRIVEN_LANGUAGES = tuple(WORDS)
 
+# A country of each jurisdiction with its own rights cards, typed as its ISO code.
+JURISDICTION_COUNTRIES = {"us": "US", "gb": "GB", "ca": "CA", "eu": "FR", "au": "AU"}
+JURISDICTION_COUNTRIES["international"] = "MX"
+for _words in WORDS.values():
+    _words.update({f"country_{code}": country for code, country in JURISDICTION_COUNTRIES.items()})
+    _words["city"] = "Houston"
+
 SENDER = "web-visitor-catalogs"
 """Not a phone number: no country is known until the person names one."""
 
@@ -304,6 +353,8 @@ class Route:
     step: str
     messages: tuple[Tap | Type, ...]
     answers_in_english: bool = False
+    local_directory: bool = False
+    """Run with local entries in the directory (Texas and New York), not only the seed."""
 
 
 MENU = (Type("hello"), Tap("yes"))
@@ -346,10 +397,28 @@ ROUTES = (
         "find_help.results",
         (*MENU, Tap("help"), Type("country_without_lines"), Tap("shelter")),
     ),
-    Route("rights", "rights.topic", (*MENU, Tap("rights"))),
+    Route("rights", "rights.country", (*MENU, Tap("rights"))),
+    Route("rights, topic", "rights.topic", (*MENU, Tap("rights"), Type("country"))),
     *(
-        Route(f"rights card {option.id}", "rights.card", (*MENU, Tap("rights"), Tap(option.id)))
+        Route(
+            f"rights card {jurisdiction} {option.id}",
+            "rights.card",
+            (*MENU, Tap("rights"), Type(f"country_{jurisdiction}"), Tap(option.id)),
+        )
+        for jurisdiction in JURISDICTION_COUNTRIES
         for option in BOOK.resolve("rights.topic").options
+    ),
+    Route(
+        "find help, place",
+        "find_help.place",
+        (*MENU, Tap("help"), Type("country_us"), Tap("shelter")),
+        local_directory=True,
+    ),
+    Route(
+        "find help, results near the place",
+        "find_help.results",
+        (*MENU, Tap("help"), Type("country_us"), Tap("shelter"), Type("city")),
+        local_directory=True,
     ),
     Route("person", "person.country", (*MENU, Tap("person"))),
     Route("person, lines", "person.hotlines", (*MENU, Tap("person"), Type("country"))),
@@ -382,8 +451,15 @@ ROUTE_PARAMS = [
 ]
 
 
-def drive(new_chat: Callable[..., Chat], language: str, route: Route) -> Chat:
+@pytest.fixture(scope="module")
+def local_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return local_directory().write(tmp_path_factory.mktemp("directory") / "texas")
+
+
+def drive(new_chat: Callable[..., Chat], language: str, route: Route, local_package: Path) -> Chat:
     chat = new_chat(SENDER, language_hint=language)
+    if route.local_directory:
+        assert not import_path(chat.engine.store.engine, local_package).problems
     for message in route.messages:
         if isinstance(message, Tap):
             chat.say(choice=message.id)
@@ -404,9 +480,9 @@ def test_every_step_of_every_flow_has_a_route() -> None:
 
 @pytest.mark.parametrize(("language", "route"), ROUTE_PARAMS)
 def test_route_reaches_its_step_in_the_language(
-    new_chat: Callable[..., Chat], language: str, route: Route
+    new_chat: Callable[..., Chat], language: str, route: Route, local_package: Path
 ) -> None:
-    chat = drive(new_chat, language, route)
+    chat = drive(new_chat, language, route, local_package)
     last: Outcome = chat.outcomes[-1]
     step = BOOK.steps[route.step]
     assert last.language == ("en" if route.answers_in_english else language)
@@ -429,9 +505,9 @@ def test_route_reaches_its_step_in_the_language(
 
 @pytest.mark.parametrize(("language", "route"), ROUTE_PARAMS)
 def test_every_reply_on_the_route_opens_discreetly(
-    new_chat: Callable[..., Chat], language: str, route: Route
+    new_chat: Callable[..., Chat], language: str, route: Route, local_package: Path
 ) -> None:
-    chat = drive(new_chat, language, route)
+    chat = drive(new_chat, language, route, local_package)
     revealing = {
         reply.text[:LOCK_SCREEN_CHARS]: revealing_words(reply.text)
         for outcome in chat.outcomes

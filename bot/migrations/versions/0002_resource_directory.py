@@ -122,6 +122,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("hsds_phones", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_hsds_phones_service_at_location_id"),
+            ["service_at_location_id"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_hsds_phones_service_id"), ["service_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_hsds_phones_source"), ["source"], unique=False)
 
@@ -143,6 +148,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("hsds_schedules", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_hsds_schedules_service_at_location_id"),
+            ["service_at_location_id"],
+            unique=False,
+        )
         batch_op.create_index(
             batch_op.f("ix_hsds_schedules_service_id"), ["service_id"], unique=False
         )
@@ -264,7 +274,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("resource_index", schema=None) as batch_op:
-        batch_op.create_index("ix_resource_index_country_need", ["country", "need"], unique=False)
+        batch_op.create_index(
+            "ix_resource_index_area",
+            ["country", "need", "region", "city", "postal_code"],
+            unique=False,
+        )
+        batch_op.create_index("ix_resource_index_city", ["country", "need", "city"], unique=False)
+        batch_op.create_index(
+            "ix_resource_index_open", ["country", "need", "always_open", "service_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_resource_index_postal_code", ["country", "need", "postal_code"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_resource_index_service_id"), ["service_id"], unique=False
         )
@@ -273,7 +294,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("resource_index", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resource_index_service_id"))
-        batch_op.drop_index("ix_resource_index_country_need")
+        batch_op.drop_index("ix_resource_index_postal_code")
+        batch_op.drop_index("ix_resource_index_open")
+        batch_op.drop_index("ix_resource_index_city")
+        batch_op.drop_index("ix_resource_index_area")
 
     op.drop_table("resource_index")
     with op.batch_alter_table("hsds_taxonomy_terms", schema=None) as batch_op:
@@ -304,11 +328,13 @@ def downgrade() -> None:
     with op.batch_alter_table("hsds_schedules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hsds_schedules_source"))
         batch_op.drop_index(batch_op.f("ix_hsds_schedules_service_id"))
+        batch_op.drop_index(batch_op.f("ix_hsds_schedules_service_at_location_id"))
 
     op.drop_table("hsds_schedules")
     with op.batch_alter_table("hsds_phones", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hsds_phones_source"))
         batch_op.drop_index(batch_op.f("ix_hsds_phones_service_id"))
+        batch_op.drop_index(batch_op.f("ix_hsds_phones_service_at_location_id"))
 
     op.drop_table("hsds_phones")
     with op.batch_alter_table("hsds_organizations", schema=None) as batch_op:
