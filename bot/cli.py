@@ -79,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
-    upgrade = db_commands.add_parser("upgrade", help="apply every pending migration")
+    upgrade = db_commands.add_parser(
+        "upgrade", help="apply every pending migration and load the seed directory"
+    )
     upgrade.set_defaults(run=_db_upgrade)
     return parser
 
@@ -267,11 +269,18 @@ def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.db import upgrade
+    from bot.db import make_engine, upgrade
+    from resources_db.seed import load_seed
 
     settings.check_production()
     upgrade(settings.effective_database_url)
     print("database is at the newest migration")
+    database = make_engine(settings.effective_database_url)
+    try:
+        seeded = load_seed(database)
+    finally:
+        database.dispose()
+    print("seed directory loaded" if seeded else "seed directory is current")
     return 0
 
 

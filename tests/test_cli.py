@@ -106,7 +106,15 @@ def test_an_english_conversation_reaches_the_menu_and_goes_on_to_find_help(
     assert find_help["flow"] == "find_help"
     assert reply_text(find_help) == catalogs.text("en", "common.ask_country")
     assert need["flow"] == "find_help"
-    assert option_ids(need) == ["shelter", "legal", "medical", "counselling", "food"]
+    assert option_ids(need) == [
+        "shelter",
+        "legal",
+        "medical",
+        "counselling",
+        "food",
+        "immigration",
+        "labour",
+    ]
 
 
 def test_a_spanish_conversation_reaches_the_menu_in_spanish(
@@ -158,7 +166,7 @@ def test_quick_exit_erases_only_that_senders_conversation(haven: Haven) -> None:
     assert alice_again["exited"] is False
     assert bob_before["flow"] == "find_help"
     assert bob_after["flow"] == "find_help"
-    assert option_ids(bob_after) == ["shelter", "legal", "medical", "counselling", "food"]
+    assert option_ids(bob_after) == option_ids(bob_before)
 
 
 @pytest.mark.parametrize("confirm", [{"text": "yes"}, {"choice": "yes"}], ids=["text", "choice"])
@@ -236,6 +244,13 @@ def test_db_upgrade_on_a_fresh_database_reaches_the_newest_migration(haven: Have
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     assert "newest migration" in result.stdout.decode()
     assert haven.database.exists()
+
+
+def test_db_upgrade_loads_the_seed_directory_once(haven: Haven) -> None:
+    first = haven.run("db", "upgrade").stdout.decode().splitlines()
+    second = haven.run("db", "upgrade").stdout.decode().splitlines()
+    assert first[-1] == "seed directory loaded"
+    assert second[-1] == "seed directory is current"
 
 
 def test_production_without_encryption_keys_refuses_to_start(haven: Haven) -> None:

@@ -125,7 +125,8 @@ STATES: dict[str, tuple[str, tuple[str | Tap, ...]]] = {
     "signs flow": ("signs.indicators", ("hi", Tap("yes"), Tap("signs"))),
     "find_help country question": ("find_help.country", ("hi", Tap("yes"), Tap("help"))),
     "delete confirmation": ("delete.confirm", ("hi", Tap("yes"), "delete")),
-    "rights topic question": ("rights.topic", ("hi", Tap("yes"), Tap("rights"))),
+    "rights country question": ("rights.country", ("hi", Tap("yes"), Tap("rights"))),
+    "rights topic question": ("rights.topic", ("hi", Tap("yes"), Tap("rights"), "MX")),
 }
 
 
@@ -181,7 +182,7 @@ def test_every_language_has_words_for_every_action() -> None:
 def test_exit_word_wipes_silently_and_the_next_message_starts_afresh(
     person: Chat, language: str, word: str
 ) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(word)
     assert outcome.exited is True
     assert outcome.replies == ()
@@ -193,7 +194,7 @@ def test_exit_word_wipes_silently_and_the_next_message_starts_afresh(
 
 @pytest.mark.parametrize(("language", "word"), word_params(Action.STOP))
 def test_stop_word_wipes_and_sends_nothing(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(word)
     assert outcome.exited is True
     assert outcome.replies == ()
@@ -204,7 +205,7 @@ def test_stop_word_wipes_and_sends_nothing(person: Chat, language: str, word: st
 
 @pytest.mark.parametrize(("language", "word"), word_params(Action.DELETE))
 def test_delete_word_asks_for_confirmation(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(word)
     assert outcome.exited is False
     assert outcome.flow == "delete"
@@ -217,7 +218,7 @@ def test_delete_word_asks_for_confirmation(person: Chat, language: str, word: st
 def test_confirming_a_delete_word_wipes_and_says_it_is_done(
     person: Chat, language: str, word: str
 ) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     person.say(word)
     outcome = person.say(choice="yes")
     assert outcome.exited is True
@@ -228,7 +229,7 @@ def test_confirming_a_delete_word_wipes_and_says_it_is_done(
 
 @pytest.mark.parametrize(("language", "word"), word_params(Action.EMERGENCY))
 def test_emergency_word_opens_the_emergency_flow(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(word)
     assert outcome.flow == "emergency"
     assert outcome.intent == "emergency"
@@ -239,7 +240,7 @@ def test_emergency_word_opens_the_emergency_flow(person: Chat, language: str, wo
 
 @pytest.mark.parametrize(("language", "word"), word_params(Action.MENU))
 def test_menu_word_opens_the_main_menu(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(word)
     assert outcome.flow == "menu"
     assert position(person) == "menu.choose"
@@ -247,7 +248,7 @@ def test_menu_word_opens_the_main_menu(person: Chat, language: str, word: str) -
 
 @pytest.mark.parametrize(("language", "word"), word_params(Action.LANGUAGE))
 def test_language_word_opens_the_language_choice(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(word)
     assert outcome.flow == "language"
     assert position(person) == "language.choose"
@@ -343,7 +344,7 @@ def test_stop_ignores_case_punctuation_and_spaces(person: Chat, text: str) -> No
 def test_routing_words_ignore_case_accents_punctuation_and_spaces(
     person: Chat, text: str, step: str
 ) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     person.say(text)
     assert position(person) == step
 
@@ -362,7 +363,7 @@ def test_routing_words_ignore_case_accents_punctuation_and_spaces(
     ],
 )
 def test_whole_message_words_do_not_fire_inside_a_sentence(person: Chat, text: str) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     assert person.engine.safety.check(text) is None
     outcome = person.say(text)
     assert outcome.exited is False
@@ -383,7 +384,7 @@ def test_whole_message_words_do_not_fire_inside_a_sentence(person: Chat, text: s
 def test_emergency_and_delete_phrases_fire_inside_a_sentence(
     person: Chat, text: str, step: str
 ) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     person.say(text)
     assert position(person) == step
 
@@ -392,7 +393,7 @@ def test_emergency_and_delete_phrases_fire_inside_a_sentence(
 def test_every_emergency_phrase_fires_inside_a_sentence(
     person: Chat, language: str, phrase: str
 ) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(f"listen, {phrase}, now!")
     assert outcome.flow == "emergency"
     assert position(person) == "emergency.numbers"
@@ -402,7 +403,7 @@ def test_every_emergency_phrase_fires_inside_a_sentence(
 def test_every_delete_phrase_fires_inside_a_sentence(
     person: Chat, language: str, phrase: str
 ) -> None:
-    reach(person, "rights topic question")
+    reach(person, "rights country question")
     outcome = person.say(f"listen, {phrase}, now!")
     assert outcome.flow == "delete"
     assert position(person) == "delete.confirm"
