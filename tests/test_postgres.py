@@ -13,7 +13,10 @@ from sqlalchemy import create_engine, text
 
 from bot.runtime import Runtime, Understanding, build_runtime
 from bot.store import utcnow
+from resources_db.importer import import_path
+from resources_db.lookup import Directory, Query
 from tests.conftest import Chat, make_settings
+from tests.hsds_package import HOUSTON_SHELTER, local_directory
 
 pytestmark = pytest.mark.postgres
 
@@ -91,3 +94,28 @@ def test_concurrent_first_messages_from_one_sender_are_both_answered(pg_runtime:
         answered = list(pool.map(first_message, range(4)))
     assert all(count >= 1 for count in answered)
     assert pg_runtime.store.count_sessions() == 1
+
+
+def test_the_directory_imports_and_ranks_on_postgres(pg_runtime: Runtime, tmp_path: Path) -> None:
+    database = pg_runtime.store.engine
+    report = import_path(database, local_directory().write(tmp_path / "texas"))
+    assert report.problems == []
+    assert not import_path(database, tmp_path / "texas").changed
+    directory = Directory(database)
+    houston = directory.find_place("US", "I'm in Houston")
+    found = directory.search(Query("US", "shelter", houston, "en"))
+    assert [item.name for item in found] == [HOUSTON_SHELTER, "National Human Trafficking Hotline"]
+    assert directory.emergency_number("GB") == "999"
+
+
+def test_the_find_help_flow_uses_the_directory_on_postgres(
+    pg_runtime: Runtime, tmp_path: Path
+) -> None:
+    import_path(pg_runtime.store.engine, local_directory().write(tmp_path / "texas"))
+    chat = Chat(pg_runtime.engine, sender="web-visitor-pg")
+    chat.to_menu()
+    chat.say("1")
+    chat.say("I'm in Texas")
+    chat.say("legal help")
+    text = chat.text()
+    assert text.index("Centro Legal Austin") < text.index("National Human Trafficking Hotline")
