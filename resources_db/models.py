@@ -68,6 +68,8 @@ class ServiceRow(DirectoryBase):
     minimum_age: Mapped[int | None] = mapped_column(Integer)
     maximum_age: Mapped[int | None] = mapped_column(Integer)
     alert: Mapped[str | None] = mapped_column(Text)
+    assured_date: Mapped[str | None] = mapped_column(String(10))
+    """When the information was last checked: the seed's verification date."""
     last_modified: Mapped[str | None] = mapped_column(String(40))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -20,9 +21,11 @@ from resources_db.models import (
     ResourceIndexRow,
     ServiceRow,
 )
-from resources_db.readers import SourceError
-from resources_db.validate import language_code
+from resources_db.readers import SourceError, read_package
+from resources_db.seed import SEED_PACKAGE
+from resources_db.validate import clean, language_code
 from tests.hsds_package import HOUSTON_SHELTER, Package, local_directory
+from tests.seed_data import lines_with
 
 EXAMPLE = Path(__file__).resolve().parent / "data" / "hsds-example"
 EXAMPLE_SERVICE = "ac148810-d857-441c-9679-408f346de14b"
@@ -241,8 +244,6 @@ def test_state_names_and_codes_give_one_region(database: Engine, tmp_path: Path)
 
 
 def test_the_seed_imports_without_a_bad_row(database: Engine) -> None:
-    from resources_db.seed import SEED_PACKAGE
-
     report = import_path(database, SEED_PACKAGE, "haven-seed")
     assert report.problems == []
 
@@ -251,3 +252,63 @@ def test_a_copied_package_imports_as_its_folder_name(database: Engine, tmp_path:
     copy = tmp_path / "county-211"
     shutil.copytree(EXAMPLE, copy)
     assert import_path(database, copy).source == "county-211"
+
+
+REQUIRED_COUNTRIES = [
+    "US",
+    "GB",
+    "CA",
+    "MX",
+    "AU",
+    "PH",
+    "ZA",
+    "IE",
+    "TH",
+    "VN",
+    "NG",
+    "IN",
+    "DE",
+    "FR",
+    "ES",
+]
+
+
+@pytest.mark.parametrize("country", REQUIRED_COUNTRIES)
+def test_the_seed_has_a_national_line_and_an_emergency_number(country: str) -> None:
+    assert any(line.country == country for line in lines_with("hotline"))
+    assert any(line.country == country for line in lines_with("emergency"))
+
+
+def test_the_us_national_hotline_takes_calls_and_texts() -> None:
+    line = next(line for line in lines_with("hotline") if line.country == "US")
+    assert line.name == "National Human Trafficking Hotline"
+    assert (line.phone, line.sms) == ("(888) 373-7888", "233733")
+
+
+def test_every_seeded_service_has_a_source_and_a_check_date() -> None:
+    data = clean(read_package(SEED_PACKAGE), {})
+    verified = _metadata(SEED_PACKAGE)  # HSDS metadata: Haven's importer reads past it
+    for service in data.rows["service"].values():
+        assert service["id"] in verified, service["name"]
+        source = verified[service["id"]]
+        assert source["last_action_type"] == "verified"
+        assert source["updated_by"].startswith(("https://", "http://")), service["name"]
+        assert source["last_action_date"] == service["assured_date"]
+
+
+def _metadata(package: Path) -> dict[str, dict[str, str]]:
+    with (package / "metadata.csv").open(encoding="utf-8") as handle:
+        return {row["resource_id"]: row for row in csv.DictReader(handle)}
+
+
+def test_every_seeded_number_is_e164_or_a_short_code() -> None:
+    for row in clean(read_package(SEED_PACKAGE), {}).rows["phone"].values():
+        number = row["number"]
+        assert number.startswith("+") or (number.isdigit() and len(number) <= 6), number
+
+
+def test_a_long_import_shows_a_progress_bar_on_stderr(
+    database: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_path(database, EXAMPLE, progress=True)
+    assert "row" in capsys.readouterr().err

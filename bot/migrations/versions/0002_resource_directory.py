@@ -212,6 +212,7 @@ def upgrade() -> None:
         sa.Column("minimum_age", sa.Integer(), nullable=True),
         sa.Column("maximum_age", sa.Integer(), nullable=True),
         sa.Column("alert", sa.Text(), nullable=True),
+        sa.Column("assured_date", sa.String(length=10), nullable=True),
         sa.Column("last_modified", sa.String(length=40), nullable=True),
         sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
