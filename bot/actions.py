@@ -99,9 +99,7 @@ class Actions:
         if country:
             conversation.vars["country"] = country
             return True
-        for known in sorted(self.directory.countries()):
-            if not self.directory.has_local(known):
-                continue
+        for known in self.directory.local_countries():
             place = self.directory.find_place(known, text)
             if place:
                 conversation.vars["country"] = known

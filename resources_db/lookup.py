@@ -85,6 +85,7 @@ class Directory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._places: dict[str, tuple[datetime | None, dict[str, Place]]] = {}
+        self._local_countries: tuple[datetime | None, list[str]] | None = None
 
     def search(self, query: Query, limit: int = MAX_RESULTS) -> list[Resource]:
         hotline = self.national_hotline(query.country, query.language, query.at)
@@ -119,9 +120,23 @@ class Directory:
         with self.engine.connect() as connection:
             return connection.execute(query.limit(1)).first() is not None
 
-    def countries(self) -> set[str]:
+    def local_countries(self) -> list[str]:
+        """The countries where the directory knows services in a part of the country."""
+        index = ResourceIndexRow
         with self.engine.connect() as connection:
-            return set(connection.scalars(select(ResourceIndexRow.country).distinct()))
+            version = self._version(connection)
+            if self._local_countries and self._local_countries[0] == version:
+                return self._local_countries[1]
+            query = select(index.country).where((index.city != "") | (index.region != ""))
+            countries = sorted(connection.scalars(query.distinct()))
+        self._local_countries = (version, countries)
+        return countries
+
+    @staticmethod
+    def _version(connection: Connection) -> datetime | None:
+        """When the directory last changed: cached answers older than this are stale."""
+        version: datetime | None = connection.scalar(select(func.max(SourceRow.imported_at)))
+        return version
 
     def find_place(self, country: str, said: str) -> Place | None:
         """The region, city or postal code of ``country`` that ``said`` names, if any."""
@@ -141,7 +156,7 @@ class Directory:
 
     def _known_places(self, country: str) -> dict[str, Place]:
         with self.engine.connect() as connection:
-            version = connection.scalar(select(func.max(SourceRow.imported_at)))
+            version = self._version(connection)
             cached = self._places.get(country)
             if cached and cached[0] == version:
                 return cached[1]

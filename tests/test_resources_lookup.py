@@ -230,3 +230,7 @@ def test_local_entries_are_known_by_country_and_need(directory: Directory) -> No
     assert directory.has_local("US", "shelter")
     assert not directory.has_local("US", "medical")
     assert not directory.has_local("GB")
+
+
+def test_the_countries_with_local_entries_are_known(directory: Directory) -> None:
+    assert directory.local_countries() == ["US"]
