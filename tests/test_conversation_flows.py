@@ -428,3 +428,16 @@ def test_talk_to_a_person_gives_the_national_line_of_every_seeded_country(
     chat.say(country)  # an ISO code in capitals names the country
     assert national_line(country).phone in chat.text()
     assert all(len(reply.text) <= 1600 for reply in chat.outcomes[-1].replies)
+
+
+@pytest.mark.parametrize("country", sorted({line.country for line in lines_with("hotline")}))
+def test_find_help_ends_with_the_national_line_of_every_seeded_country(
+    new_chat, country: str
+) -> None:
+    chat = new_chat(f"web-visitor-help-{country}")
+    chat.to_menu()
+    chat.say("1")
+    chat.say(country)
+    chat.say(choice="shelter")
+    assert chat.outcomes[-1].flow == "find_help"
+    assert national_line(country).phone in chat.text()
