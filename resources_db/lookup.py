@@ -89,12 +89,10 @@ class Directory:
 
     def search(self, query: Query, limit: int = MAX_RESULTS) -> list[Resource]:
         hotline = self.national_hotline(query.country, query.language, query.at)
-        found = self._ranked(query, query.need, limit)
-        room = limit - (1 if hotline and all(item.id != hotline.id for item in found) else 0)
-        results = found[:room]
-        if hotline and all(item.id != hotline.id for item in results):
-            results.append(hotline)
-        return results
+        found = self._ranked(query, query.need, limit)[:limit]
+        if hotline is None or any(item.id == hotline.id for item in found):
+            return found
+        return [*found[: limit - 1], hotline]
 
     def national_hotline(
         self, country: str, language: str | None = None, at: datetime | None = None
