@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from prometheus_client import make_asgi_app
 
 from bot.config import Settings
-from bot.jobs import purge_forever
+from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
 from bot.runtime import Runtime, build_runtime
+from bot.twilio_copies import TwilioCopies
+from bot.twilio_routes import twilio_router
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
@@ -20,15 +22,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        purge = asyncio.create_task(
-            purge_forever(runtime.store, settings.retention, settings.purge_interval)
-        )
+        tasks = [
+            asyncio.create_task(
+                purge_forever(runtime.store, settings.retention, settings.purge_interval)
+            )
+        ]
+        if settings.twilio_auth_token:
+            copies = TwilioCopies(settings, runtime.store)
+            tasks.append(asyncio.create_task(delete_copies_forever(copies, COPY_INTERVAL)))
         try:
             yield
         finally:
-            purge.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purge
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             runtime.close()
 
     app = FastAPI(title="Haven", version="0.1.0", lifespan=lifespan)
@@ -36,6 +44,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     # Counts only (fallbacks, purges): nothing that could identify anyone.
     app.mount("/metrics", make_asgi_app())
+
+    if settings.twilio_auth_token:
+        app.include_router(twilio_router(settings, runtime))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

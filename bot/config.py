@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     rasa_url: str = ""
     rasa_timeout: float = Field(default=0.5, gt=0)
     nlu_threshold: float = Field(default=0.3, ge=0, le=1)
+    public_url: str = "http://127.0.0.1:8000"
+    """The address providers reach Haven at; signatures are checked against it."""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = Field(default="", repr=False)
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_delete_after: int = Field(default=0, ge=0)
+    """Seconds after a message is final before its copy at Twilio is deleted."""
+    max_webhook_bytes: int = Field(default=65536, ge=1024)
 
     @field_validator("rate_limit")
     @classmethod
@@ -94,6 +102,18 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 32:
             raise ConfigError("HAVEN_SECRET_KEY must be at least 32 characters in production")
+        if bool(self.twilio_auth_token) != bool(self.twilio_account_sid):
+            raise ConfigError(
+                "set both HAVEN_TWILIO_ACCOUNT_SID and HAVEN_TWILIO_AUTH_TOKEN, or neither"
+            )
+        if self.twilio_auth_token and not self.public_url.startswith("https://"):
+            raise ConfigError(
+                "HAVEN_PUBLIC_URL must be the https:// address Twilio posts to in production"
+            )
+
+    @property
+    def public_base(self) -> str:
+        return self.public_url.rstrip("/")
 
 
 @lru_cache(maxsize=1)

@@ -112,6 +112,11 @@ class Engine:
                 if not tx.first_delivery(digest, inbound.received_at):
                     log.info("event=redelivery_dropped session=%s", key[:12])
                     return Outcome(replies=(), language=None, flow=None, duplicate=True)
+            if inbound.copy is not None:
+                # Before answering, so that a quick exit makes this copy due too.
+                tx.keep_copy(
+                    inbound.channel, key, inbound.copy.ref, inbound.copy.due_at, inbound.received_at
+                )
             outcome = self._answer(tx, key, inbound, text)
         log.info(
             "event=message_handled session=%s replies=%d exited=%s",

@@ -1,4 +1,4 @@
-"""Background work inside the server: the auto-delete loop."""
+"""Background work inside the server: the auto-delete loop, deleting provider copies."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import logging
 from starlette.concurrency import run_in_threadpool
 
 from bot.store import PurgeCounts, Store
+from bot.twilio_copies import TwilioCopies
 
 log = logging.getLogger(__name__)
+
+COPY_INTERVAL = 2.0
+"""Seconds between rounds of deleting provider copies that are due."""
 
 
 def purge_once(store: Store, retention: int) -> PurgeCounts:
@@ -31,4 +35,14 @@ async def purge_forever(store: Store, retention: int, interval: int) -> None:
             await run_in_threadpool(purge_once, store, retention)
         except Exception:
             log.exception("event=purge_failed")
+        await asyncio.sleep(interval)
+
+
+async def delete_copies_forever(copies: TwilioCopies, interval: float) -> None:
+    """Delete due provider copies every ``interval`` seconds until cancelled."""
+    while True:
+        try:
+            await run_in_threadpool(copies.delete_due)
+        except Exception:
+            log.exception("event=provider_copy_round_failed")
         await asyncio.sleep(interval)

@@ -13,6 +13,16 @@ from bot.store import utcnow
 
 
 @dataclass(frozen=True)
+class ProviderCopy:
+    """A copy of a message that the provider keeps and Haven must delete there."""
+
+    ref: str
+    """The provider's id of the message (a Twilio MessageSid)."""
+    due_at: datetime | None
+    """When to delete it; None while the message is not final yet."""
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One message from a person, already decoded by its channel."""
 
@@ -26,6 +36,8 @@ class Inbound:
     received_at: datetime = field(default_factory=utcnow)
     language_hint: str | None = None
     country_hint: str | None = None
+    copy: ProviderCopy | None = None
+    """The provider's copy of this message, where it keeps one."""
 
 
 @dataclass(frozen=True)

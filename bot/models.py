@@ -61,3 +61,23 @@ class ReceiptRow(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ProviderCopyRow(Base):
+    """A message a provider keeps a copy of (an SMS at Twilio), to be deleted there.
+
+    ``ref`` is the provider's id, encrypted; ``digest`` its keyed digest, to find the
+    row again from a delivery callback. Rows outlive their conversation on purpose:
+    wiping a conversation makes its copies due at once and unlinks them.
+    ``due_at`` is empty while the message is not yet final (still being sent).
+    """
+
+    __tablename__ = "provider_copies"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    session_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    ref: Mapped[bytes] = mapped_column(LargeBinary)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crypto import KeyRing
-from bot.models import MessageRow, ReceiptRow, SessionRow
+from bot.models import MessageRow, ProviderCopyRow, ReceiptRow, SessionRow
 
 
 def utcnow() -> datetime:
@@ -116,11 +116,38 @@ class Transaction:
         return [(row.direction, self.keys.decrypt(row.body)) for row in rows]
 
     def wipe(self, key: str) -> int:
-        """Delete the conversation and everything tied to it; returns the rows deleted."""
+        """Delete the conversation and everything tied to it; returns the rows deleted.
+
+        The provider's copies of its messages become due for deletion at once.
+        """
+        release_copies(self.db, ProviderCopyRow.session_key == key, utcnow())
         messages = self.db.execute(delete(MessageRow).where(MessageRow.session_key == key))
         sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
         self.db.flush()
         return int(messages.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
+
+    def keep_copy(
+        self, channel: str, key: str | None, ref: str, due_at: datetime | None, now: datetime
+    ) -> None:
+        """Remember a provider's copy of a message, to delete it there at ``due_at``."""
+        digest = self.keys.digest("copy", f"{channel}:{ref}")
+        row = self.db.get(ProviderCopyRow, digest)
+        if row is None:
+            row = ProviderCopyRow(
+                digest=digest,
+                channel=channel,
+                session_key=key,
+                ref=self.keys.encrypt(ref),
+                attempts=0,
+                created_at=now,
+            )
+            self.db.add(row)
+        if due_at is not None and (row.due_at is None or due_at < row.due_at):
+            row.due_at = due_at
+        self.db.flush()
+
+    def session_exists(self, key: str) -> bool:
+        return self.db.get(SessionRow, key) is not None
 
     def first_delivery(self, digest: str, at: datetime) -> bool:
         """Record a provider message id; False when it was seen before (a redelivery)."""
@@ -129,6 +156,23 @@ class Transaction:
         self.db.add(ReceiptRow(digest=digest, created_at=at))
         self.db.flush()
         return True
+
+
+@dataclass(frozen=True)
+class DueCopy:
+    digest: str
+    ref: str
+    attempts: int
+
+
+def release_copies(db: Session, which: Any, now: datetime) -> None:
+    """Make the copies of ended conversations due now and unlink them from the session."""
+    later = ProviderCopyRow.due_at.is_(None) | (ProviderCopyRow.due_at > now)
+    db.execute(
+        update(ProviderCopyRow)
+        .where(which)
+        .values(session_key=None, due_at=case((later, now), else_=ProviderCopyRow.due_at))
+    )
 
 
 class Store:
@@ -149,6 +193,7 @@ class Store:
         cutoff = (now or utcnow()) - timedelta(seconds=retention)
         with self._sessions.begin() as db:
             idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
+            release_copies(db, ProviderCopyRow.session_key.in_(idle), now or utcnow())
             messages = db.execute(delete(MessageRow).where(MessageRow.session_key.in_(idle)))
             sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
             receipts = db.execute(delete(ReceiptRow).where(ReceiptRow.created_at < cutoff))
@@ -157,6 +202,29 @@ class Store:
             messages=int(messages.rowcount or 0),  # type: ignore[attr-defined]
             receipts=int(receipts.rowcount or 0),  # type: ignore[attr-defined]
         )
+
+    def due_copies(self, channel: str, now: datetime, limit: int) -> list[DueCopy]:
+        """Provider copies whose deletion is due, oldest first."""
+        with self._sessions() as db:
+            rows = db.scalars(
+                select(ProviderCopyRow)
+                .where(ProviderCopyRow.channel == channel, ProviderCopyRow.due_at <= now)
+                .order_by(ProviderCopyRow.due_at)
+                .limit(limit)
+            ).all()
+            return [DueCopy(row.digest, self.keys.decrypt(row.ref), row.attempts) for row in rows]
+
+    def copy_deleted(self, digest: str) -> None:
+        with self._sessions.begin() as db:
+            db.execute(delete(ProviderCopyRow).where(ProviderCopyRow.digest == digest))
+
+    def copy_retry(self, digest: str, at: datetime) -> None:
+        """A deletion failed: count the attempt and try again at ``at``."""
+        with self._sessions.begin() as db:
+            row = db.get(ProviderCopyRow, digest)
+            if row is not None:
+                row.attempts += 1
+                row.due_at = at
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,115 @@
+"""Twilio's webhooks: inbound SMS and delivery callbacks, signed by Twilio.
+
+Every request must carry a valid ``X-Twilio-Signature`` for the public address
+(``HAVEN_PUBLIC_URL`` + path + query): behind a proxy, the address the server
+sees differs from the one Twilio signed. Unknown parameters are accepted, as
+Twilio adds new ones without notice. The answer goes back only after the
+engine has committed, so a crash before that means Twilio's retry is processed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+from twilio.request_validator import RequestValidator
+
+from bot.channels.base import InputError
+from bot.channels.sms import FINAL_STATUSES, SmsChannel
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.store import utcnow
+
+log = logging.getLogger(__name__)
+
+INBOUND_PATH = "/webhooks/twilio"
+STATUS_PATH = "/webhooks/twilio/status"
+FORM = "application/x-www-form-urlencoded"
+TWIML = "application/xml"
+
+
+class WebhookError(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
+    router = APIRouter()
+    validator = RequestValidator(settings.twilio_auth_token)
+    channel = SmsChannel(settings.public_base + STATUS_PATH, settings.twilio_delete_after)
+
+    async def signed_form(request: Request) -> Mapping[str, str]:
+        if request.headers.get("content-type", "").split(";")[0].strip() != FORM:
+            raise WebhookError(400, f"expected {FORM}")
+        body = await read_limited(request, settings.max_webhook_bytes)
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise WebhookError(400, "the body is not UTF-8") from None
+        url = settings.public_base + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+        signature = request.headers.get("x-twilio-signature", "")
+        if not signature or not validator.validate(url, form, signature):
+            raise WebhookError(403, "invalid signature")
+        return form
+
+    @router.post(INBOUND_PATH)
+    async def inbound(request: Request) -> Response:
+        try:
+            form = await signed_form(request)
+            message = channel.parse(form)
+        except WebhookError as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        except InputError as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        outcome = await run_in_threadpool(runtime.engine.handle, message)
+        return Response(channel.render(outcome), media_type=TWIML)
+
+    @router.post(STATUS_PATH)
+    async def status(request: Request) -> Response:
+        try:
+            form = await signed_form(request)
+        except WebhookError as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        sid, state, to = form.get("MessageSid", ""), form.get("MessageStatus", ""), form.get("To")
+        if not sid or not state:
+            return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
+        if state in ("failed", "undelivered"):
+            log.warning("event=sms_not_delivered status=%s", state)
+        if state in FINAL_STATUSES:
+            await run_in_threadpool(remember_final, runtime, settings, sid, to)
+        return Response(status_code=204)
+
+    return router
+
+
+def remember_final(runtime: Runtime, settings: Settings, sid: str, to: str | None) -> None:
+    """A message Haven sent is final: its copy at Twilio becomes due for deletion."""
+    now = utcnow()
+    key = runtime.store.keys.session_key(SmsChannel.name, to) if to else None
+    with runtime.store.transaction() as tx:
+        live = key is not None and tx.session_exists(key)
+        delay = timedelta(seconds=settings.twilio_delete_after)
+        due = now + delay if live else now  # an ended conversation's copies go at once
+        tx.keep_copy(SmsChannel.name, key if live else None, sid, due, now)
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes without reading them all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise WebhookError(413, "the body is too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise WebhookError(413, "the body is too large")
+    return bytes(body)

@@ -1,0 +1,80 @@
+"""A local stand-in for Twilio's REST API: records message deletions, can fail on demand."""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MESSAGE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>\w+)/Messages/(?P<sid>\w+)\.json$")
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str
+    auth_token: str
+    url: str = ""
+    deleted: list[str] = field(default_factory=list)
+    failures: dict[str, list[int]] = field(default_factory=dict)
+    """Statuses to answer for a SID before its deletion succeeds."""
+    refused: int = 0
+    """Requests with wrong credentials or an unknown path."""
+
+    def authorised(self, header: str | None) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return header == f"Basic {expected}"
+
+
+def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_DELETE(self) -> None:
+            match = MESSAGE_PATH.match(self.path)
+            if (
+                not match
+                or match["account"] != fake.account_sid
+                or not fake.authorised(self.headers.get("Authorization"))
+            ):
+                fake.refused += 1
+                self._answer(401 if match else 404)
+                return
+            pending = fake.failures.get(match["sid"])
+            if pending:
+                self._answer(pending.pop(0))
+                return
+            fake.deleted.append(match["sid"])
+            self._answer(204)
+
+        def _answer(self, status: int) -> None:
+            body = (
+                b""
+                if status == 204
+                else b'{"code": 20500, "message": "error", "status": %d}' % status
+            )
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return  # keep test output quiet
+
+    return Handler
+
+
+@contextmanager
+def fake_twilio(account_sid: str, auth_token: str) -> Iterator[FakeTwilio]:
+    fake = FakeTwilio(account_sid, auth_token)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
