@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HAVEN_PORT ?= 8000
 export HAVEN_PORT
 
-.PHONY: run test lint install migrate models serve rasa bench clean
+.PHONY: run test lint install migrate models serve rasa bench clean browser
 
 run: install migrate models serve
 
@@ -32,8 +32,14 @@ models: install
 serve: install
 	$(BIN)/haven serve
 
-test: install migrate
+test: install migrate browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium and ChromeDriver (never a browser download).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
 from bot.runtime import Runtime, build_runtime
 from bot.twilio_copies import TwilioCopies
 from bot.twilio_routes import twilio_router
+from bot.web_routes import web_router
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
@@ -45,6 +46,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # Counts only (fallbacks, purges): nothing that could identify anyone.
     app.mount("/metrics", make_asgi_app())
 
+    app.include_router(web_router(settings, runtime))
     if settings.twilio_auth_token:
         app.include_router(twilio_router(settings, runtime))
 

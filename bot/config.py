@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     twilio_delete_after: int = Field(default=0, ge=0)
     """Seconds after a message is final before its copy at Twilio is deleted."""
     max_webhook_bytes: int = Field(default=65536, ge=1024)
+    web_exit_url: str = "https://www.google.com/search?q=weather"
+    """Where the web chat's quick exit sends the browser: an ordinary, neutral page."""
 
     @field_validator("rate_limit")
     @classmethod

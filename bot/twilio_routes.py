@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 from bot.channels.base import InputError
 from bot.channels.sms import FINAL_STATUSES, SmsChannel
 from bot.config import Settings
+from bot.request_body import BodyError, media_type, read_limited
 from bot.runtime import Runtime
 from bot.store import utcnow
 
@@ -33,32 +34,25 @@ FORM = "application/x-www-form-urlencoded"
 TWIML = "application/xml"
 
 
-class WebhookError(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
     router = APIRouter()
     validator = RequestValidator(settings.twilio_auth_token)
     channel = SmsChannel(settings.public_base + STATUS_PATH, settings.twilio_delete_after)
 
     async def signed_form(request: Request) -> Mapping[str, str]:
-        if request.headers.get("content-type", "").split(";")[0].strip() != FORM:
-            raise WebhookError(400, f"expected {FORM}")
+        if media_type(request) != FORM:
+            raise BodyError(400, f"expected {FORM}")
         body = await read_limited(request, settings.max_webhook_bytes)
         try:
             form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
-            raise WebhookError(400, "the body is not UTF-8") from None
+            raise BodyError(400, "the body is not UTF-8") from None
         url = settings.public_base + request.url.path
         if request.url.query:
             url += "?" + request.url.query
         signature = request.headers.get("x-twilio-signature", "")
         if not signature or not validator.validate(url, form, signature):
-            raise WebhookError(403, "invalid signature")
+            raise BodyError(403, "invalid signature")
         return form
 
     @router.post(INBOUND_PATH)
@@ -66,7 +60,7 @@ def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
         try:
             form = await signed_form(request)
             message = channel.parse(form)
-        except WebhookError as exc:
+        except BodyError as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except InputError as exc:
             return PlainTextResponse(str(exc), status_code=400)
@@ -77,7 +71,7 @@ def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
     async def status(request: Request) -> Response:
         try:
             form = await signed_form(request)
-        except WebhookError as exc:
+        except BodyError as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status)
         sid, state, to = form.get("MessageSid", ""), form.get("MessageStatus", ""), form.get("To")
         if not sid or not state:
@@ -100,16 +94,3 @@ def remember_final(runtime: Runtime, settings: Settings, sid: str, to: str | Non
         delay = timedelta(seconds=settings.twilio_delete_after)
         due = now + delay if live else now  # an ended conversation's copies go at once
         tx.keep_copy(SmsChannel.name, key if live else None, sid, due, now)
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes without reading them all."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise WebhookError(413, "the body is too large")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise WebhookError(413, "the body is too large")
-    return bytes(body)

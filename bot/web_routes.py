@@ -1,0 +1,99 @@
+"""The web chat: the page at ``/``, its script and style, and its JSON endpoints.
+
+No third-party requests (a Content-Security-Policy of 'self' says so to the
+browser), no analytics, and one cookie: a random session id, HttpOnly,
+SameSite=Strict, Secure over HTTPS. Quick exit wipes the conversation, expires
+the cookie, and the page replaces itself with a neutral site.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels.base import InputError
+from bot.channels.web import WebChannel
+from bot.config import Settings
+from bot.request_body import BodyError, media_type, read_limited
+from bot.runtime import Runtime
+
+PAGES = Path(__file__).resolve().parent / "web"
+COOKIE = "haven_session"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def web_router(settings: Settings, runtime: Runtime) -> APIRouter:
+    router = APIRouter()
+    channel = WebChannel()
+    secure = settings.public_url.startswith("https://")
+
+    def page(name: str, media_type: str) -> FileResponse:
+        return FileResponse(PAGES / name, media_type=media_type, headers=SECURITY_HEADERS)
+
+    @router.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return page("chat.html", "text/html")
+
+    @router.get("/chat.js", include_in_schema=False)
+    def script() -> FileResponse:
+        return page("chat.js", "text/javascript")
+
+    @router.get("/chat.css", include_in_schema=False)
+    def style() -> FileResponse:
+        return page("chat.css", "text/css")
+
+    @router.get("/chat/config")
+    def config() -> dict[str, str]:
+        return {"exit_url": settings.web_exit_url}
+
+    @router.post("/chat/messages")
+    async def message(request: Request) -> Response:
+        if media_type(request) != "application/json":
+            return PlainTextResponse("expected application/json", status_code=400)
+        try:
+            body = await read_limited(request, settings.max_webhook_bytes)
+        except BodyError as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        sender = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
+        language = request.headers.get("accept-language", "").split(",")[0].split("-")[0]
+        try:
+            inbound = channel.parse_body(sender, body, language or None)
+        except InputError as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        outcome = await run_in_threadpool(runtime.engine.handle, inbound)
+        response = JSONResponse(channel.render(outcome), headers={"Cache-Control": "no-store"})
+        if outcome.exited:
+            response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure)
+        else:
+            response.set_cookie(COOKIE, sender, httponly=True, samesite="strict", secure=secure)
+        return response
+
+    @router.post("/chat/exit")
+    async def quick_exit(request: Request) -> Response:
+        """Erase the conversation of this browser, whatever state it is in."""
+        sender = request.cookies.get(COOKIE)
+        if sender:
+            key = runtime.store.keys.session_key(channel.name, sender)
+            await run_in_threadpool(wipe, runtime, key)
+        response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure)
+        return response
+
+    return router
+
+
+def wipe(runtime: Runtime, key: str) -> None:
+    with runtime.store.transaction() as tx:
+        tx.wipe(key)
