@@ -8,10 +8,13 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from prometheus_client import make_asgi_app
+from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
 from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
 from bot.runtime import Runtime, build_runtime
+from bot.telegram_bot import TelegramBot
+from bot.telegram_routes import telegram_router
 from bot.twilio_copies import TwilioCopies
 from bot.twilio_routes import twilio_router
 from bot.web_routes import web_router
@@ -19,7 +22,10 @@ from bot.web_routes import web_router
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """The app; ``runtime`` may be given by tests, else it is built from ``settings``."""
+    settings.check_channels()
     runtime = runtime or build_runtime(settings)
+    telegram = TelegramBot(settings, runtime.store) if settings.telegram_bot_token else None
+    twilio = TwilioCopies(settings, runtime.store) if settings.twilio_auth_token else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -28,9 +34,20 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 purge_forever(runtime.store, settings.retention, settings.purge_interval)
             )
         ]
-        if settings.twilio_auth_token:
-            copies = TwilioCopies(settings, runtime.store)
-            tasks.append(asyncio.create_task(delete_copies_forever(copies, COPY_INTERVAL)))
+        if twilio is not None:
+            sync_delete = twilio.delete_due
+
+            async def delete_at_twilio() -> int:
+                return await run_in_threadpool(sync_delete)
+
+            tasks.append(
+                asyncio.create_task(delete_copies_forever(delete_at_twilio, COPY_INTERVAL))
+            )
+        if telegram is not None:
+            await telegram.start()
+            tasks.append(
+                asyncio.create_task(delete_copies_forever(telegram.delete_due, COPY_INTERVAL))
+            )
         try:
             yield
         finally:
@@ -38,6 +55,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if telegram is not None:
+                await telegram.stop()
             runtime.close()
 
     app = FastAPI(title="Haven", version="0.1.0", lifespan=lifespan)
@@ -47,8 +66,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.mount("/metrics", make_asgi_app())
 
     app.include_router(web_router(settings, runtime))
-    if settings.twilio_auth_token:
+    if twilio is not None:
         app.include_router(twilio_router(settings, runtime))
+    if telegram is not None:
+        app.include_router(telegram_router(settings, runtime, telegram))
+    app.state.telegram = telegram
+    app.state.twilio = twilio
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

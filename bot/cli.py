@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="one JSON object")
     search.set_defaults(run=_resources_search)
 
+    telegram = commands.add_parser("telegram", help="the Telegram bot")
+    telegram_commands = telegram.add_subparsers(required=True, metavar="ACTION")
+    webhook = telegram_commands.add_parser(
+        "set-webhook", help="register HAVEN_PUBLIC_URL/webhooks/telegram with the secret"
+    )
+    webhook.set_defaults(run=_telegram_set_webhook)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     upgrade = db_commands.add_parser(
@@ -265,6 +272,36 @@ def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
         ],
     }
     print(json.dumps(document, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _telegram_set_webhook(settings: Settings, _args: argparse.Namespace) -> int:
+    import asyncio
+
+    from telegram.error import TelegramError
+
+    from bot.telegram_bot import build_application, set_webhook
+
+    settings.check_channels()
+    if not settings.telegram_bot_token:
+        raise ConfigError("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    application = build_application(settings)
+
+    async def register() -> str:
+        await application.initialize()
+        try:
+            return await set_webhook(
+                application.bot, settings.public_base, settings.telegram_webhook_secret
+            )
+        finally:
+            await application.shutdown()
+
+    try:
+        url = asyncio.run(register())
+    except TelegramError as exc:
+        print(f"haven: Telegram refused the webhook ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    print(f"webhook set to {url}")
     return 0
 
 

@@ -6,11 +6,12 @@ developer's machine: generated keys, a missing public URL and the like.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,10 +50,28 @@ class Settings(BaseSettings):
     """The address providers reach Haven at; signatures are checked against it."""
     twilio_account_sid: str = ""
     twilio_auth_token: str = Field(default="", repr=False)
-    twilio_api_url: str = "https://api.twilio.com"
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com",
+        validation_alias=AliasChoices("HAVEN_TWILIO_API_URL", "TWILIO_API_URL"),
+    )
     twilio_delete_after: int = Field(default=0, ge=0)
     """Seconds after a message is final before its copy at Twilio is deleted."""
     max_webhook_bytes: int = Field(default=65536, ge=1024)
+    telegram_bot_token: str = Field(
+        default="",
+        repr=False,
+        validation_alias=AliasChoices("HAVEN_TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"),
+    )
+    telegram_webhook_secret: str = Field(
+        default="",
+        repr=False,
+        validation_alias=AliasChoices("HAVEN_TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_SECRET"),
+    )
+    """Telegram sends it in ``X-Telegram-Bot-Api-Secret-Token``; 1-256 of A-Z a-z 0-9 _ -."""
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        validation_alias=AliasChoices("HAVEN_TELEGRAM_API_URL", "TELEGRAM_API_URL"),
+    )
     web_exit_url: str = "https://www.google.com/search?q=weather"
     """Where the web chat's quick exit sends the browser: an ordinary, neutral page."""
 
@@ -112,6 +131,19 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "HAVEN_PUBLIC_URL must be the https:// address Twilio posts to in production"
             )
+
+    def check_channels(self) -> None:
+        """Refuse channel settings that would accept forged traffic, in every environment."""
+        if self.telegram_bot_token and not self.telegram_webhook_secret:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is set without TELEGRAM_WEBHOOK_SECRET: Haven will not accept "
+                "Telegram updates it cannot tell from forged ones; set a random secret "
+                "(1-256 letters, digits, _ or -) and run `haven telegram set-webhook`"
+            )
+        if self.telegram_webhook_secret and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", self.telegram_webhook_secret
+        ):
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET may hold only A-Z a-z 0-9 _ - (1-256)")
 
     @property
     def public_base(self) -> str:

@@ -175,7 +175,9 @@ class Engine:
         elif action is Action.LANGUAGE:
             self._go(turn, "language")
         elif not text and not inbound.choice:
-            turn.parts.append(self._text(turn, "input.empty"))
+            turn.parts.append(
+                self._text(turn, "input.text_only" if inbound.media else "input.empty")
+            )
         else:
             self._continue(turn, inbound.choice, text)
 
@@ -456,6 +458,7 @@ class Engine:
             confidence=turn.confidence,
             handoff=conversation.handoff,
             exited=exited,
+            started=conversation.is_new,
         )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.store import PurgeCounts, Store
-from bot.twilio_copies import TwilioCopies
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,11 @@ async def purge_forever(store: Store, retention: int, interval: int) -> None:
         await asyncio.sleep(interval)
 
 
-async def delete_copies_forever(copies: TwilioCopies, interval: float) -> None:
+async def delete_copies_forever(delete_due: Callable[[], Awaitable[int]], interval: float) -> None:
     """Delete due provider copies every ``interval`` seconds until cancelled."""
     while True:
         try:
-            await run_in_threadpool(copies.delete_due)
+            await delete_due()
         except Exception:
             log.exception("event=provider_copy_round_failed")
         await asyncio.sleep(interval)

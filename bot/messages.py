@@ -38,6 +38,8 @@ class Inbound:
     country_hint: str | None = None
     copy: ProviderCopy | None = None
     """The provider's copy of this message, where it keeps one."""
+    media: bool = False
+    """The message carried a photo, voice note, sticker or the like, which Haven does not read."""
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,5 @@ class Outcome:
     handoff: str = "none"
     exited: bool = False
     duplicate: bool = False
+    started: bool = False
+    """This message opened a new conversation (a channel may set up its controls)."""

@@ -163,6 +163,7 @@ class DueCopy:
     digest: str
     ref: str
     attempts: int
+    created_at: datetime
 
 
 def release_copies(db: Session, which: Any, now: datetime) -> None:
@@ -212,7 +213,12 @@ class Store:
                 .order_by(ProviderCopyRow.due_at)
                 .limit(limit)
             ).all()
-            return [DueCopy(row.digest, self.keys.decrypt(row.ref), row.attempts) for row in rows]
+            return [
+                DueCopy(
+                    row.digest, self.keys.decrypt(row.ref), row.attempts, _aware(row.created_at)
+                )
+                for row in rows
+            ]
 
     def copy_deleted(self, digest: str) -> None:
         with self._sessions.begin() as db:

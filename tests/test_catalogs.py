@@ -56,6 +56,7 @@ ALL_REVEALING_WORDS = tuple(fold(word) for words in REVEALING_WORDS.values() for
 ENGINE_OPENERS = (
     "fallback.sorry",
     "input.empty",
+    "input.text_only",
     "rate.slow_down",
     "emergency.call_number",
     "emergency.call_general",
