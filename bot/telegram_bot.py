@@ -33,6 +33,9 @@ DELETABLE_FOR = timedelta(hours=48)
 SEND_ATTEMPTS = 3
 FIRST_PAUSE = 0.5
 OVERALL_PER_SECOND = 30
+PER_CHAT_INTERVAL = 1.0
+PACED_CHATS = 10_000
+"""Seconds between two messages to one chat: Telegram asks for about one a second."""
 WEBHOOK_PATH = "/webhooks/telegram"
 CHANNEL = TelegramChannel.name
 
@@ -57,6 +60,8 @@ class TelegramBot:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.application = build_application(settings)
         self.store = store
+        self.per_chat_interval = PER_CHAT_INTERVAL
+        self._last_sent: dict[int, float] = {}
 
     @property
     def bot(self) -> Bot:
@@ -86,7 +91,18 @@ class TelegramBot:
             sent += 1
         return sent
 
+    async def _pace(self, chat_id: int) -> None:
+        """Keep to about one message a second in each chat (this process's share)."""
+        loop = asyncio.get_running_loop()
+        wait = self._last_sent.get(chat_id, 0.0) + self.per_chat_interval - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_sent[chat_id] = loop.time()
+        if len(self._last_sent) > PACED_CHATS:
+            self._last_sent.clear()  # a bound on memory; the worst case is one early message
+
     async def _send_one(self, chat_id: int, item: Send) -> Message | None:
+        await self._pace(chat_id)
         pause = FIRST_PAUSE
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:

@@ -96,6 +96,7 @@ def telegram(
         )
         runtime = build_runtime(settings, understanding)
         app = create_app(settings, runtime)
+        app.state.telegram.per_chat_interval = 0.0  # pacing has its own test
         with TestClient(app) as client:
             yield Telegram(client, runtime, api, app.state.telegram)
 
@@ -240,12 +241,24 @@ def test_messages_over_48_hours_old_are_not_asked_for(telegram: Telegram) -> Non
 
 
 def test_a_big_conversation_is_deleted_a_hundred_at_a_time(telegram: Telegram) -> None:
-    for number in range(70):
-        telegram.post(telegram.message(f"message {number}"))
+    telegram.say("hi")
+    store = telegram.runtime.store
+    key = store.keys.session_key("telegram", str(CHAT))
+    with store.transaction() as tx:
+        for message_id in range(5000, 5250):
+            tx.keep_copy("telegram", key, f"{CHAT}:{message_id}", None, utcnow())
     telegram.say("EXIT")
     calls = telegram.api.of("deleteMessages")
-    assert len(calls) >= 2
+    assert sum(len(call["message_ids"]) for call in calls) >= 250
     assert all(len(call["message_ids"]) <= 100 for call in calls)
+
+
+def test_messages_to_one_chat_are_paced_about_a_second_apart(telegram: Telegram) -> None:
+    telegram.bot.per_chat_interval = 1.0
+    started = time.monotonic()
+    sent = telegram.say("hi")  # the first message of a chat comes in two parts
+    assert len(sent) == 2
+    assert time.monotonic() - started >= 1.0
 
 
 # -- bad input ------------------------------------------------------------------------------------
