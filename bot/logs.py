@@ -10,6 +10,9 @@ import logging
 import re
 
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+QUIET_LIBRARIES = ("alembic", "httpx", "httpcore", "telegram", "twilio", "urllib3", "apscheduler")
+"""Libraries that log request URLs (with the bot token) or message payloads at INFO or
+DEBUG: they only ever say warnings and errors, whatever Haven's own level."""
 
 
 class MaskNumbers(logging.Filter):
@@ -28,4 +31,5 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))

@@ -367,3 +367,21 @@ def test_serve_refuses_a_token_without_a_secret_and_says_why(haven: Haven) -> No
     result = haven.run("serve", "--port", "0", TELEGRAM_BOT_TOKEN=TOKEN)
     assert result.returncode == 2
     assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr.decode()
+
+
+def test_no_log_line_holds_the_text_the_chat_id_or_the_token(
+    telegram: Telegram, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot import logs
+
+    logs.configure("DEBUG")  # Haven's own handler, writing to stderr
+    try:
+        telegram.say("my secret marker zebra-42")
+        telegram.say("EXIT")
+    finally:
+        logs.configure("WARNING")
+    text = capsys.readouterr().err
+    assert "event=message_handled" in text  # the log was on
+    assert "zebra-42" not in text
+    assert str(CHAT) not in text
+    assert TOKEN.split(":")[1] not in text
