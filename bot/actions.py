@@ -10,6 +10,7 @@ real list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import NamedTuple
 
 from bot.catalog import Catalogs
@@ -37,10 +38,17 @@ class ActionText(NamedTuple):
 
 
 class Actions:
-    def __init__(self, catalogs: Catalogs, directory: Directory, rights: RightsCards) -> None:
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        directory: Directory,
+        rights: RightsCards,
+        someone_answers: Callable[[datetime], bool] = lambda _now: False,
+    ) -> None:
         self.catalogs = catalogs
         self.directory = directory
         self.rights = rights
+        self.someone_answers = someone_answers
         self._actions: dict[str, Callable[[Conversation], ActionText]] = {
             "emergency_numbers": self.emergency_numbers,
             "hotlines": self.hotlines,
@@ -53,12 +61,19 @@ class Actions:
         }
         self._conditions: dict[str, Callable[[Conversation], bool]] = {
             "no_local_places": self.no_local_places,
+            "nobody_available": self.nobody_available,
         }
 
     @classmethod
-    def build(cls, settings: Settings, catalogs: Catalogs, directory: Directory) -> Actions:
+    def build(
+        cls,
+        settings: Settings,
+        catalogs: Catalogs,
+        directory: Directory,
+        someone_answers: Callable[[datetime], bool] = lambda _now: False,
+    ) -> Actions:
         rights = RightsCards.load(settings.flows_dir / "rights" / "cards.yml")
-        return cls(catalogs, directory, rights)
+        return cls(catalogs, directory, rights, someone_answers)
 
     @property
     def names(self) -> set[str]:
@@ -122,6 +137,10 @@ class Actions:
         country = conversation.vars.get("country")
         need = conversation.vars.get("need") or None
         return not country or not self.directory.has_local(str(country), need)
+
+    def nobody_available(self, conversation: Conversation) -> bool:
+        """Out of hours, or no advocate marked available: say so, never pretend."""
+        return not self.someone_answers(conversation.last_active)
 
     # -- actions -----------------------------------------------------------------------
 

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("HAVEN_TELEGRAM_API_URL", "TELEGRAM_API_URL"),
     )
     web_exit_url: str = "https://www.google.com/search?q=weather"
+    opening_hours: str = ""
+    """When advocates answer, e.g. ``MO-FR 09:00-17:00, SA 10:00-14:00``; empty: always."""
+    timezone: str = "UTC"
+    """The time zone of the opening hours (an IANA name)."""
     """Where the web chat's quick exit sends the browser: an ordinary, neutral page."""
 
     @field_validator("rate_limit")

@@ -18,7 +18,15 @@ from bot.actions import Actions
 from bot.catalog import SOURCE_LANGUAGE, Catalogs
 from bot.config import Settings
 from bot.crypto import KeyRing
-from bot.flows import WIPE, FlowBook, FlowError, Option, Step
+from bot.flows import HANDOFF, WIPE, FlowBook, FlowError, Option, Step
+from bot.handoff import (
+    ACTIVE,
+    enqueue,
+    handoff_of,
+    notice_due,
+    place_in_line,
+    raise_priority,
+)
 from bot.messages import Choice, Inbound, Outcome, Reply
 from bot.safety import Action, Match, SafetyLayer
 from bot.store import Conversation, Store, Transaction
@@ -63,6 +71,8 @@ class Turn:
     parts: list[str] = field(default_factory=list)
     options: tuple[Choice, ...] = ()
     wipe: bool = False
+    queue: bool = False
+    """The flow handed the conversation to a person."""
     parse: Parse | None = None
     intent: str | None = None
     confidence: float | None = None
@@ -133,8 +143,10 @@ class Engine:
         if match and match.action in (Action.EXIT, Action.STOP):
             return self._wipe_silently(tx, key, match)
         existing = tx.load(key)
-        conversation = existing or self._new_conversation(key, inbound, text, match)
         now = inbound.received_at
+        if existing and self._for_advocate(existing, match):
+            return self._to_advocate(tx, existing, text or f"[{inbound.choice or ''}]", now)
+        conversation = existing or self._new_conversation(key, inbound, text, match)
         conversation.last_active = now
         if not self._within_rate(conversation, now) and not self._exempt_from_rate(
             conversation, match
@@ -149,6 +161,13 @@ class Engine:
         if turn.wipe:
             tx.wipe(key)
             return self._outcome(turn, exited=True)
+        if turn.queue:
+            place = enqueue(tx, conversation, now)
+            turn.parts.append(
+                self.catalogs.text(conversation.language, "handoff.queued", position=place)
+            )
+        elif conversation.handoff in ACTIVE and match and match.action is Action.EMERGENCY:
+            raise_priority(tx, key)
         tx.save(conversation)
         outcome = self._outcome(turn, exited=False)
         tx.append_message(key, "in", text or f"[{inbound.choice or ''}]", now)
@@ -164,6 +183,7 @@ class Engine:
         if action is Action.DELETE:
             self._go(turn, DELETE_FLOW)
         elif action is Action.EMERGENCY:
+            conversation.vars["emergency"] = True  # first in line, should they ask for a person
             self._go(turn, EMERGENCY_FLOW)
         elif text and self.guesser.is_unsupported(text):
             conversation.language = SOURCE_LANGUAGE
@@ -323,6 +343,8 @@ class Engine:
         )
         if step.then == WIPE:
             turn.wipe = True
+        elif step.then == HANDOFF:
+            turn.queue = True
         elif step.then:
             self._go(turn, step.then, depth + 1)
 
@@ -392,6 +414,41 @@ class Engine:
         for more confidence than an ordinary intent.
         """
         return parse.intent == MODEL_EXIT and parse.confidence >= MODEL_EXIT_CONFIDENCE
+
+    def _for_advocate(self, conversation: Conversation, match: Match | None) -> bool:
+        """The silence rule: with a person on the way or there, messages are theirs.
+
+        Only the safety layer still answers: quick exit and STOP (handled before),
+        DELETE with its confirmation, and the emergency number.
+        """
+        if conversation.handoff not in ACTIVE:
+            return False
+        if match and match.action in (Action.DELETE, Action.EMERGENCY):
+            return False
+        return conversation.flow != DELETE_FLOW
+
+    def _to_advocate(
+        self, tx: Transaction, conversation: Conversation, text: str, now: datetime
+    ) -> Outcome:
+        """Keep the message for the advocate; remind a waiting person of their place, rarely."""
+        conversation.last_active = now
+        tx.append_message(conversation.key, "in", text, now)
+        replies: tuple[Reply, ...] = ()
+        row = handoff_of(tx, conversation.key)
+        if row is not None and notice_due(row, now):
+            row.notified_at = now
+            place = place_in_line(tx, row)
+            text = self.catalogs.text(conversation.language, "handoff.position", position=place)
+            replies = (Reply(text, right_to_left=self.catalogs.is_rtl(conversation.language)),)
+            tx.append_message(conversation.key, "out", text, now)
+        tx.save(conversation)
+        log.info("event=message_for_advocate session=%s", conversation.key[:12])
+        return Outcome(
+            replies=replies,
+            language=conversation.language,
+            flow=conversation.flow,
+            handoff=conversation.handoff,
+        )
 
     def _within_rate(self, conversation: Conversation, now: datetime) -> bool:
         window = timedelta(seconds=self.settings.rate_limit_window)

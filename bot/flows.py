@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 WIPE = "wipe"
+HANDOFF = "handoff"
+"""``then: handoff`` queues the conversation for a person."""
 
 
 class FlowError(ValueError):
@@ -179,6 +181,6 @@ def _check(book: FlowBook) -> None:
         if len(ids) != len(set(ids)):
             raise FlowError(f"step {step.name!r} has two options with one id")
         targets.extend(option.go for option in step.options)
-        targets.extend(t for t in (step.go, step.then) if t and t != WIPE)
+        targets.extend(t for t in (step.go, step.then) if t and t not in (WIPE, HANDOFF))
     for target in targets:
         book.resolve(target)

@@ -12,6 +12,7 @@ from bot.crypto import load_key_ring
 from bot.db import open_database
 from bot.engine import Engine
 from bot.flows import FlowBook, FlowError, load_flows
+from bot.handoff import Availability
 from bot.safety import SafetyLayer
 from bot.store import Store
 from nlu.embedded import EmbeddedClassifier
@@ -88,7 +89,10 @@ def build_runtime(settings: Settings, understanding: Understanding | None = None
     store = open_store(settings)
     catalogs = Catalogs.load(settings.flows_dir / "locales")
     flows = load_flows(settings.flows_dir / "flows.yml")
-    actions = Actions.build(settings, catalogs, Directory(store.engine))
+    availability = Availability(settings, store)
+    actions = Actions.build(
+        settings, catalogs, Directory(store.engine), availability.someone_answers
+    )
     check_flow_names(flows, actions)
     understanding = understanding or build_understanding(settings, catalogs.languages)
     engine = Engine(

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crypto import KeyRing
-from bot.models import MessageRow, ProviderCopyRow, ReceiptRow, SessionRow
+from bot.models import HandoffRow, MessageRow, ProviderCopyRow, ReceiptRow, SessionRow
 
 
 def utcnow() -> datetime:
@@ -121,6 +121,7 @@ class Transaction:
         The provider's copies of its messages become due for deletion at once.
         """
         release_copies(self.db, ProviderCopyRow.session_key == key, utcnow())
+        self.db.execute(delete(HandoffRow).where(HandoffRow.session_key == key))
         messages = self.db.execute(delete(MessageRow).where(MessageRow.session_key == key))
         sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
         self.db.flush()
@@ -195,6 +196,7 @@ class Store:
         with self._sessions.begin() as db:
             idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
             release_copies(db, ProviderCopyRow.session_key.in_(idle), now or utcnow())
+            db.execute(delete(HandoffRow).where(HandoffRow.session_key.in_(idle)))
             messages = db.execute(delete(MessageRow).where(MessageRow.session_key.in_(idle)))
             sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
             receipts = db.execute(delete(ReceiptRow).where(ReceiptRow.created_at < cutoff))

@@ -18,11 +18,12 @@ from sqlalchemy import create_engine
 from bot.actions import GENERAL_EMERGENCY_NUMBERS, Actions
 from bot.catalog import SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
 from bot.engine import MAX_REPLY_CHARS
-from bot.flows import WIPE, load_flows
+from bot.flows import HANDOFF, WIPE, load_flows
 from bot.messages import Outcome
+from bot.models import AdvocateRow
 from bot.rights import RightsCard, RightsCards
 from bot.safety import read_safety_words
-from bot.store import Conversation
+from bot.store import Conversation, utcnow
 from bot.text import fold
 from nlu.training_data import read_examples
 from resources_db.importer import import_path
@@ -57,6 +58,8 @@ ENGINE_OPENERS = (
     "fallback.sorry",
     "input.empty",
     "input.text_only",
+    "handoff.queued",
+    "handoff.position",
     "rate.slow_down",
     "emergency.call_number",
     "emergency.call_general",
@@ -356,6 +359,8 @@ class Route:
     answers_in_english: bool = False
     local_directory: bool = False
     """Run with local entries in the directory (Texas and New York), not only the seed."""
+    staffed: bool = False
+    """Run with an advocate available, so that a person is offered."""
 
 
 MENU = (Type("hello"), Tap("yes"))
@@ -422,11 +427,29 @@ ROUTES = (
         local_directory=True,
     ),
     Route("person", "person.country", (*MENU, Tap("person"))),
-    Route("person, lines", "person.hotlines", (*MENU, Tap("person"), Type("country"))),
+    Route("person, nobody there", "person.nobody", (*MENU, Tap("person"), Type("country"))),
     Route(
-        "person, no lines",
-        "person.hotlines",
+        "person, nobody there, no lines",
+        "person.nobody",
         (*MENU, Tap("person"), Type("country_without_lines")),
+    ),
+    Route(
+        "person, wait anyway",
+        "person.consent_to_wait",
+        (*MENU, Tap("person"), Type("country"), Tap("wait")),
+    ),
+    Route("person, leave", "person.left", (*MENU, Tap("person"), Type("country"), Tap("leave"))),
+    Route(
+        "person, consent",
+        "person.consent",
+        (*MENU, Tap("person"), Type("country")),
+        staffed=True,
+    ),
+    Route(
+        "person, queued",
+        "person.queue",
+        (*MENU, Tap("person"), Type("country"), Tap("share")),
+        staffed=True,
     ),
     Route("language", "language.choose", (*MENU, Tap("language"))),
     Route(
@@ -461,6 +484,18 @@ def drive(new_chat: Callable[..., Chat], language: str, route: Route, local_pack
     chat = new_chat(SENDER, language_hint=language)
     if route.local_directory:
         assert not import_path(chat.engine.store.engine, local_package).problems
+    if route.staffed:
+        with chat.engine.store.transaction() as tx:
+            tx.db.add(
+                AdvocateRow(
+                    username="on-duty",
+                    password_hash="-",
+                    role="advocate",
+                    available=True,
+                    failed_logins=0,
+                    created_at=utcnow(),
+                )
+            )
     for message in route.messages:
         if isinstance(message, Tap):
             chat.say(choice=message.id)
@@ -491,6 +526,9 @@ def test_route_reaches_its_step_in_the_language(
         conversation = stored(chat)
         assert conversation is not None
         assert f"{conversation.flow}.{conversation.step}" == step.name
+    elif step.then == HANDOFF:
+        assert CATALOGS.text(language, "handoff.queued", position=1) in chat.text(last)
+        assert last.handoff == "queued"
     else:
         opening = step.opening_key()
         assert opening is not None

@@ -1,0 +1,158 @@
+"""Handing a conversation to a person: the queue, its order, and who is there to answer.
+
+States, stored per session (``sessions.handoff``) and per handoff row: ``queued``
+(waiting for an advocate), ``assigned`` (an advocate holds it), then ``closed``,
+which returns the person to the bot. While queued or assigned, the bot is silent
+except for the safety layer; the engine enforces that in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.config import ConfigError, Settings
+from bot.models import AdvocateRow, HandoffRow
+from bot.store import Conversation, Store, Transaction
+
+QUEUED, ASSIGNED, CLOSED = "queued", "assigned", "closed"
+ACTIVE = frozenset({QUEUED, ASSIGNED})
+NONE = "none"
+EMERGENCY_PRIORITY = 1
+NOTICE_INTERVAL = timedelta(minutes=5)
+"""A waiting person is told their place again at most this often."""
+SUMMARY_MESSAGES = 5
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_HOURS = re.compile(
+    r"^(?P<first>[A-Z]{2})(?:-(?P<last>[A-Z]{2}))?\s+(?P<opens>\d\d:\d\d)-(?P<closes>\d\d:\d\d)$"
+)
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """When people answer, e.g. ``MO-FR 09:00-17:00, SA 10:00-14:00``; empty: always."""
+
+    spans: tuple[tuple[frozenset[int], time, time], ...]
+    zone: ZoneInfo
+
+    @classmethod
+    def parse(cls, spec: str, zone: str) -> OpeningHours:
+        spans = []
+        for part in filter(None, (piece.strip().upper() for piece in spec.split(","))):
+            match = _HOURS.match(part)
+            if (
+                not match
+                or match["first"] not in WEEKDAYS
+                or (match["last"] and match["last"] not in WEEKDAYS)
+            ):
+                raise ConfigError(
+                    f"HAVEN_OPENING_HOURS: cannot read {part!r} (e.g. MO-FR 09:00-17:00)"
+                )
+            first = WEEKDAYS.index(match["first"])
+            last = WEEKDAYS.index(match["last"] or match["first"])
+            days = frozenset(range(first, last + 1))
+            opens, closes = time.fromisoformat(match["opens"]), time.fromisoformat(match["closes"])
+            spans.append((days, opens, closes))
+        return cls(tuple(spans), ZoneInfo(zone))
+
+    def open_at(self, moment: datetime) -> bool:
+        if not self.spans:
+            return True
+        local = moment.astimezone(self.zone)
+        return any(
+            local.weekday() in days and opens <= local.time() < closes
+            for days, opens, closes in self.spans
+        )
+
+
+class Availability:
+    """Whether a person can answer now: within opening hours, and someone marked available."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.hours = OpeningHours.parse(settings.opening_hours, settings.timezone)
+        self.store = store
+
+    def someone_answers(self, now: datetime) -> bool:
+        if not self.hours.open_at(now):
+            return False
+        with self.store.transaction() as tx:
+            query = select(AdvocateRow.id).where(AdvocateRow.available.is_(True)).limit(1)
+            return tx.db.execute(query).first() is not None
+
+
+def enqueue(tx: Transaction, conversation: Conversation, now: datetime) -> int:
+    """Put the conversation in the queue; returns its place in line."""
+    consent = conversation.vars.get("consent") == "yes"
+    priority = EMERGENCY_PRIORITY if conversation.vars.get("emergency") else 0
+    summary = _summary(tx, conversation, consent)
+    row = handoff_of(tx, conversation.key)
+    if row is None:
+        row = HandoffRow(
+            id=secrets.token_urlsafe(16),
+            session_key=conversation.key,
+            channel=conversation.channel,
+            queued_at=now,
+        )
+        tx.db.add(row)
+    row.state, row.priority, row.consent = QUEUED, priority, consent
+    row.summary = tx.keys.encrypt(json.dumps(summary, ensure_ascii=False))
+    row.notified_at, row.assigned_to, row.closed_at = now, None, None
+    tx.db.flush()
+    conversation.handoff = QUEUED
+    return place_in_line(tx, row)
+
+
+def _summary(tx: Transaction, conversation: Conversation, consent: bool) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "language": conversation.language,
+        "country": conversation.vars.get("country"),
+    }
+    if consent:
+        summary["needs"] = [
+            conversation.vars[name] for name in ("need", "topic") if conversation.vars.get(name)
+        ]
+        summary["flags"] = [flag for flag in ("emergency", "minor") if conversation.vars.get(flag)]
+        summary["last_messages"] = [
+            {"direction": direction, "text": text}
+            for direction, text in tx.transcript(conversation.key)[-SUMMARY_MESSAGES:]
+        ]
+    return summary
+
+
+def place_in_line(tx: Transaction, row: HandoffRow) -> int:
+    """1 for the next to be taken: emergencies first, then by waiting time."""
+    ahead = tx.db.scalar(
+        select(func.count())
+        .select_from(HandoffRow)
+        .where(HandoffRow.state == QUEUED)
+        .where(
+            (HandoffRow.priority > row.priority)
+            | ((HandoffRow.priority == row.priority) & (HandoffRow.queued_at < row.queued_at))
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def handoff_of(tx: Transaction, key: str) -> HandoffRow | None:
+    return tx.db.scalar(select(HandoffRow).where(HandoffRow.session_key == key))
+
+
+def notice_due(row: HandoffRow, now: datetime) -> bool:
+    notified = (
+        row.notified_at if row.notified_at.tzinfo else row.notified_at.replace(tzinfo=now.tzinfo)
+    )
+    return row.state == QUEUED and now - notified >= NOTICE_INTERVAL
+
+
+def raise_priority(tx: Transaction, key: str) -> None:
+    row = handoff_of(tx, key)
+    if row is not None:
+        row.priority = EMERGENCY_PRIORITY
+        tx.db.flush()

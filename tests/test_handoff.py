@@ -1,0 +1,246 @@
+"""Handing a conversation to a person: consent, the queue, the silence rule, availability."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import ConfigError
+from bot.handoff import NOTICE_INTERVAL, OpeningHours
+from bot.models import AdvocateRow, HandoffRow
+from bot.runtime import Runtime, Understanding, build_runtime
+from bot.store import utcnow
+from tests.conftest import Chat, make_settings
+
+
+def add_advocate(runtime: Runtime, available: bool = True) -> None:
+    with runtime.store.transaction() as tx:
+        tx.db.add(
+            AdvocateRow(
+                username=f"advocate{utcnow().timestamp()}",
+                password_hash="not-used-here",
+                role="advocate",
+                available=available,
+                failed_logins=0,
+                created_at=utcnow(),
+            )
+        )
+
+
+@pytest.fixture
+def staffed(runtime: Runtime) -> Runtime:
+    add_advocate(runtime)
+    return runtime
+
+
+def handoffs(runtime: Runtime) -> list[HandoffRow]:
+    with runtime.store.transaction() as tx:
+        rows = list(tx.db.scalars(select(HandoffRow)))
+        tx.db.expunge_all()
+        return rows
+
+
+def summary(runtime: Runtime, row: HandoffRow) -> dict:  # type: ignore[type-arg]
+    return json.loads(runtime.store.keys.decrypt(row.summary))
+
+
+def queue(chat: Chat, consent: str = "share") -> None:
+    chat.to_menu()
+    chat.say("I want to talk to a person")
+    chat.say(choice=consent)
+
+
+# -- consent and queueing -----------------------------------------------------------------------
+
+
+def test_asking_for_a_person_asks_consent_for_a_summary_first(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine)
+    chat.to_menu()
+    chat.say("I want to talk to a person")
+    assert chat.text().startswith("Before I connect you:")
+    assert chat.option_ids() == ["share", "private"]
+    assert handoffs(staffed) == []
+
+
+def test_after_consent_the_person_is_queued_and_told_their_place(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine)
+    queue(chat)
+    assert "You are number 1 in line" in chat.text()
+    assert chat.outcomes[-1].handoff == "queued"
+    (row,) = handoffs(staffed)
+    assert row.state == "queued" and row.consent is True
+
+
+def test_with_consent_the_summary_holds_needs_and_the_last_messages(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine)
+    queue(chat, "share")
+    data = summary(staffed, handoffs(staffed)[0])
+    assert data["language"] == "en" and data["country"] == "US"
+    assert {"direction": "in", "text": "I want to talk to a person"} in data["last_messages"]
+
+
+def test_without_consent_the_summary_is_only_language_and_country(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine)
+    queue(chat, "private")
+    assert summary(staffed, handoffs(staffed)[0]) == {"language": "en", "country": "US"}
+
+
+def test_the_handoff_id_is_random_and_names_no_one(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine, sender="+15550100077")
+    queue(chat)
+    row = handoffs(staffed)[0]
+    assert "15550100077" not in row.id and len(row.id) >= 20
+
+
+# -- the silence rule -------------------------------------------------------------------------
+
+
+def test_while_queued_the_bot_is_silent_and_keeps_the_messages(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine)
+    queue(chat)
+    for text in ("hello?", "MENU", "find help", "1"):
+        outcome = chat.say(text)
+        assert outcome.replies == (), text
+        assert outcome.handoff == "queued"
+    key = staffed.store.keys.session_key("terminal", chat.sender)
+    with staffed.store.transaction() as tx:
+        assert tx.transcript(key)[-1] == ("in", "1")
+
+
+def test_quick_exit_still_erases_everything_while_queued(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine)
+    queue(chat)
+    assert chat.say("EXIT").exited is True
+    assert handoffs(staffed) == []
+    assert staffed.store.count_sessions() == 0
+
+
+def test_the_emergency_number_still_answers_while_queued_and_goes_first(
+    staffed: Runtime,
+) -> None:
+    first, second = (
+        Chat(staffed.engine, sender="+15550100011"),
+        Chat(staffed.engine, sender="+15550100012"),
+    )
+    queue(first)
+    queue(second)
+    assert "number 2 in line" in second.text()
+    second.say("SOS")
+    assert second.text().startswith("If you are in danger now, call 911.")
+    rows = {row.session_key: row for row in handoffs(staffed)}
+    key = staffed.store.keys.session_key("terminal", second.sender)
+    assert rows[key].priority == 1
+
+
+def test_delete_still_works_while_queued(staffed: Runtime) -> None:
+    chat = Chat(staffed.engine)
+    queue(chat)
+    chat.say("DELETE")
+    assert chat.text().startswith("Erase this whole chat now?")
+    assert chat.say(choice="yes").exited is True
+    assert handoffs(staffed) == []
+
+
+def test_a_waiting_person_is_reminded_of_their_place_only_every_few_minutes(
+    staffed: Runtime,
+) -> None:
+    chat = Chat(staffed.engine)
+    queue(chat)
+    assert chat.say("still there?").replies == ()
+    later = utcnow() + NOTICE_INTERVAL + timedelta(seconds=1)
+    reminded = chat.say("hello?", at=later)
+    assert chat.text(reminded) == "You are still in line: number 1. Thank you for waiting."
+    assert chat.say("and now?", at=later + timedelta(seconds=30)).replies == ()
+
+
+# -- priority ---------------------------------------------------------------------------------
+
+
+def test_someone_in_danger_goes_before_those_who_waited_longer(staffed: Runtime) -> None:
+    calm = Chat(staffed.engine, sender="+15550100021")
+    queue(calm)
+    danger = Chat(staffed.engine, sender="+15550100022")
+    danger.say("SOS")
+    danger.say(choice="person")
+    danger.say(choice="share")
+    assert "You are number 1 in line" in danger.text()
+
+
+# -- availability -------------------------------------------------------------------------------
+
+
+def test_with_nobody_available_the_lines_come_at_once_and_waiting_is_a_choice(
+    runtime: Runtime,
+) -> None:
+    add_advocate(runtime, available=False)
+    chat = Chat(runtime.engine)
+    chat.to_menu()
+    chat.say("I want to talk to a person")
+    assert chat.text().startswith("No one can answer here right now.")
+    assert "National Human Trafficking Hotline" in chat.text()
+    chat.say(choice="wait")
+    assert chat.option_ids() == ["share", "private"]
+    chat.say(choice="private")
+    assert "You are number 1 in line" in chat.text()
+
+
+def test_leaving_instead_of_waiting_returns_to_the_menu(runtime: Runtime) -> None:
+    chat = Chat(runtime.engine)
+    chat.to_menu()
+    chat.say("I want to talk to a person")
+    chat.say(choice="leave")
+    assert chat.text().startswith("OK. You can ask for a person again at any time.")
+    assert chat.outcomes[-1].flow == "menu"
+    assert handoffs(runtime) == []
+
+
+@pytest.fixture
+def office_hours_runtime(
+    tmp_path: Path, model_dir: Path, encryption_key: str, understanding: Understanding
+) -> Iterator[Runtime]:
+    settings = make_settings(
+        tmp_path,
+        model_dir,
+        encryption_key,
+        opening_hours="MO-FR 09:00-17:00",
+        timezone="America/Chicago",
+    )
+    built = build_runtime(settings, understanding)
+    add_advocate(built)
+    yield built
+    built.close()
+
+
+@pytest.mark.parametrize(
+    ("moment", "offered"),
+    [
+        (datetime(2026, 11, 23, 16, 0, tzinfo=UTC), True),  # Monday 10:00 in Chicago
+        (datetime(2026, 11, 23, 23, 30, tzinfo=UTC), False),  # Monday 17:30 in Chicago
+        (datetime(2026, 11, 28, 16, 0, tzinfo=UTC), False),  # Saturday
+    ],
+)
+def test_out_of_hours_nobody_is_offered(
+    office_hours_runtime: Runtime, moment: datetime, offered: bool
+) -> None:
+    chat = Chat(office_hours_runtime.engine)
+    chat.say("hi", at=moment)
+    chat.say("yes", at=moment)
+    chat.say("I want to talk to a person", at=moment)
+    assert chat.text().startswith("Before I connect you:") is offered
+
+
+def test_opening_hours_are_read_in_their_time_zone() -> None:
+    hours = OpeningHours.parse("MO-FR 09:00-17:00, SA 10:00-14:00", "Europe/Madrid")
+    assert hours.open_at(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday 11:00 in Madrid
+    assert not hours.open_at(datetime(2026, 11, 29, 10, 0, tzinfo=UTC))  # Sunday
+    assert OpeningHours.parse("", "UTC").open_at(datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
+
+
+def test_unreadable_opening_hours_refuse_to_start() -> None:
+    with pytest.raises(ConfigError, match="HAVEN_OPENING_HOURS"):
+        OpeningHours.parse("weekdays 9 to 5", "UTC")
