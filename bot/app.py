@@ -11,7 +11,9 @@ from prometheus_client import make_asgi_app
 from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
+from bot.console_routes import console_router
 from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
+from bot.relay import Relay
 from bot.runtime import Runtime, build_runtime
 from bot.telegram_bot import TelegramBot
 from bot.telegram_routes import telegram_router
@@ -70,6 +72,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(twilio_router(settings, runtime))
     if telegram is not None:
         app.include_router(telegram_router(settings, runtime, telegram))
+    app.include_router(console_router(settings, runtime, Relay(settings, telegram)))
     app.state.telegram = telegram
     app.state.twilio = twilio
 

@@ -77,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="one JSON object")
     search.set_defaults(run=_resources_search)
 
+    advocate = commands.add_parser("advocate", help="advocates' console accounts")
+    advocate_commands = advocate.add_subparsers(required=True, metavar="ACTION")
+    add = advocate_commands.add_parser(
+        "add", help="create an account; the password is read from standard input"
+    )
+    add.add_argument("username")
+    add.add_argument("--admin", action="store_true", help="may manage accounts and hours")
+    add.set_defaults(run=_advocate_add)
+
     telegram = commands.add_parser("telegram", help="the Telegram bot")
     telegram_commands = telegram.add_subparsers(required=True, metavar="ACTION")
     webhook = telegram_commands.add_parser(
@@ -272,6 +281,23 @@ def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
         ],
     }
     print(json.dumps(document, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _advocate_add(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.advocates import AccountError, add_advocate
+    from bot.runtime import open_store
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    store = open_store(settings)
+    try:
+        advocate = add_advocate(store, args.username, password, admin=args.admin)
+    except AccountError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"account {advocate.username} created ({advocate.role})")
     return 0
 
 

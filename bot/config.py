@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     """When advocates answer, e.g. ``MO-FR 09:00-17:00, SA 10:00-14:00``; empty: always."""
     timezone: str = "UTC"
     """The time zone of the opening hours (an IANA name)."""
+    console_idle: int = Field(default=1800, ge=60)
+    """Seconds without a request after which a console session ends."""
+    audit_retention: int = Field(default=15_552_000, ge=86_400)
+    """Seconds the audit log is kept (default 180 days)."""
+    twilio_from: str = ""
+    """The Twilio number advocates' SMS replies are sent from (E.164)."""
     """Where the web chat's quick exit sends the browser: an ordinary, neutral page."""
 
     @field_validator("rate_limit")

@@ -162,7 +162,7 @@ class Engine:
             tx.wipe(key)
             return self._outcome(turn, exited=True)
         if turn.queue:
-            place = enqueue(tx, conversation, now)
+            place = enqueue(tx, conversation, inbound.sender, now)
             turn.parts.append(
                 self.catalogs.text(conversation.language, "handoff.queued", position=place)
             )

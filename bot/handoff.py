@@ -87,8 +87,12 @@ class Availability:
             return tx.db.execute(query).first() is not None
 
 
-def enqueue(tx: Transaction, conversation: Conversation, now: datetime) -> int:
-    """Put the conversation in the queue; returns its place in line."""
+def enqueue(tx: Transaction, conversation: Conversation, address: str, now: datetime) -> int:
+    """Put the conversation in the queue; returns its place in line.
+
+    ``address`` is where an advocate's replies go (kept encrypted, deleted with the
+    conversation).
+    """
     consent = conversation.vars.get("consent") == "yes"
     priority = EMERGENCY_PRIORITY if conversation.vars.get("emergency") else 0
     summary = _summary(tx, conversation, consent)
@@ -102,6 +106,7 @@ def enqueue(tx: Transaction, conversation: Conversation, now: datetime) -> int:
         )
         tx.db.add(row)
     row.state, row.priority, row.consent = QUEUED, priority, consent
+    row.address = tx.keys.encrypt(address)
     row.summary = tx.keys.encrypt(json.dumps(summary, ensure_ascii=False))
     row.notified_at, row.assigned_to, row.closed_at = now, None, None
     tx.db.flush()

@@ -100,6 +100,8 @@ class HandoffRow(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     consent: Mapped[bool] = mapped_column(default=False)
+    address: Mapped[bytes] = mapped_column(LargeBinary)
+    """Where advocates' replies go (phone number, chat id, web session), encrypted."""
     summary: Mapped[bytes] = mapped_column(LargeBinary)
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     notified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -134,3 +136,15 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     conversation: Mapped[str | None] = mapped_column(String(32))
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in advocate's browser; found by the digest of its cookie, never the cookie."""
+
+    __tablename__ = "console_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(Integer, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))

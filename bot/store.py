@@ -127,6 +127,14 @@ class Transaction:
         self.db.flush()
         return int(messages.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
 
+    def transcript_since(self, key: str, since: datetime) -> list[tuple[str, str]]:
+        rows = self.db.scalars(
+            select(MessageRow)
+            .where(MessageRow.session_key == key, MessageRow.created_at >= since)
+            .order_by(MessageRow.id)
+        )
+        return [(row.direction, self.keys.decrypt(row.body)) for row in rows]
+
     def keep_copy(
         self, channel: str, key: str | None, ref: str, due_at: datetime | None, now: datetime
     ) -> None:

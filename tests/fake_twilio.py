@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qsl
 
 from tests.loopback import loopback_server
 
 MESSAGE_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>\w+)/Messages/(?P<sid>\w+)\.json$")
+MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>\w+)/Messages\.json$")
 
 
 @dataclass
@@ -20,6 +23,8 @@ class FakeTwilio:
     auth_token: str
     url: str = ""
     deleted: list[str] = field(default_factory=list)
+    sent: list[dict[str, str]] = field(default_factory=list)
+    """Messages created through the REST API: To, From, Body, StatusCallback."""
     failures: dict[str, list[int]] = field(default_factory=dict)
     """Statuses to answer for a SID before its deletion succeeds."""
     refused: int = 0
@@ -32,6 +37,34 @@ class FakeTwilio:
 
 def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            match = MESSAGES_PATH.match(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            form = dict(parse_qsl(self.rfile.read(length).decode()))
+            if not match or not fake.authorised(self.headers.get("Authorization")):
+                fake.refused += 1
+                self._answer(401)
+                return
+            sid = f"SM{len(fake.sent) + 1:032d}"
+            fake.sent.append(form)
+            body = json.dumps(
+                {
+                    "sid": sid,
+                    "account_sid": fake.account_sid,
+                    "to": form.get("To"),
+                    "from": form.get("From"),
+                    "body": form.get("Body"),
+                    "status": "queued",
+                    "num_segments": "1",
+                    "direction": "outbound-api",
+                }
+            ).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def do_DELETE(self) -> None:
             match = MESSAGE_PATH.match(self.path)
             if (

@@ -1,4 +1,4 @@
-"""Handoff to advocates: handoffs, advocates, audit.
+"""Handoff to advocates: handoffs, advocates, console sessions, audit.
 
 Revision ID: 0004
 Revises: 0003
@@ -43,6 +43,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_at"), ["at"], unique=False)
 
     op.create_table(
+        "console_sessions",
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("advocate_id", sa.Integer(), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("digest"),
+    )
+    with op.batch_alter_table("console_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_console_sessions_advocate_id"), ["advocate_id"], unique=False
+        )
+
+    op.create_table(
         "handoffs",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("session_key", sa.String(length=64), nullable=False),
@@ -50,6 +64,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("consent", sa.Boolean(), nullable=False),
+        sa.Column("address", sa.LargeBinary(), nullable=False),
         sa.Column("summary", sa.LargeBinary(), nullable=False),
         sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("notified_at", sa.DateTime(timezone=True), nullable=False),
@@ -71,6 +86,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_handoffs_assigned_to"))
 
     op.drop_table("handoffs")
+    with op.batch_alter_table("console_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_console_sessions_advocate_id"))
+
+    op.drop_table("console_sessions")
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_at"))
 
