@@ -33,7 +33,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = [
             asyncio.create_task(
-                purge_forever(runtime.store, settings.retention, settings.purge_interval)
+                purge_forever(
+                    runtime.store,
+                    settings.retention,
+                    settings.audit_retention,
+                    settings.purge_interval,
+                )
             )
         ]
         if twilio is not None:

@@ -139,7 +139,7 @@ def _purge(settings: Settings, _args: argparse.Namespace) -> int:
 
     store = open_store(settings)
     try:
-        counts = purge_once(store, settings.retention)
+        counts = purge_once(store, settings.retention, settings.audit_retention)
     finally:
         store.close()
     print(f"sessions: {counts.sessions}")

@@ -16,8 +16,11 @@ COPY_INTERVAL = 2.0
 """Seconds between rounds of deleting provider copies that are due."""
 
 
-def purge_once(store: Store, retention: int) -> PurgeCounts:
+def purge_once(store: Store, retention: int, audit_retention: int) -> PurgeCounts:
     counts = store.purge_idle(retention)
+    audit = store.purge_audit(audit_retention)
+    if audit:
+        log.info("event=audit_purged entries=%d", audit)
     if counts.sessions or counts.messages or counts.receipts:
         log.info(
             "event=purged sessions=%d messages=%d receipts=%d",
@@ -28,11 +31,11 @@ def purge_once(store: Store, retention: int) -> PurgeCounts:
     return counts
 
 
-async def purge_forever(store: Store, retention: int, interval: int) -> None:
+async def purge_forever(store: Store, retention: int, audit_retention: int, interval: int) -> None:
     """Delete idle conversations every ``interval`` seconds until cancelled."""
     while True:
         try:
-            await run_in_threadpool(purge_once, store, retention)
+            await run_in_threadpool(purge_once, store, retention, audit_retention)
         except Exception:
             log.exception("event=purge_failed")
         await asyncio.sleep(interval)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crypto import KeyRing
-from bot.models import HandoffRow, MessageRow, ProviderCopyRow, ReceiptRow, SessionRow
+from bot.models import AuditRow, HandoffRow, MessageRow, ProviderCopyRow, ReceiptRow, SessionRow
 
 
 def utcnow() -> datetime:
@@ -213,6 +213,13 @@ class Store:
             messages=int(messages.rowcount or 0),  # type: ignore[attr-defined]
             receipts=int(receipts.rowcount or 0),  # type: ignore[attr-defined]
         )
+
+    def purge_audit(self, retention: int, now: datetime | None = None) -> int:
+        """Delete audit entries older than ``retention`` seconds; returns how many."""
+        cutoff = (now or utcnow()) - timedelta(seconds=retention)
+        with self._sessions.begin() as db:
+            result = db.execute(delete(AuditRow).where(AuditRow.at < cutoff))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def due_copies(self, channel: str, now: datetime, limit: int) -> list[DueCopy]:
         """Provider copies whose deletion is due, oldest first."""

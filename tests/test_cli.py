@@ -344,3 +344,15 @@ def test_sender_ids_reach_neither_logs_nor_the_database(haven: Haven) -> None:
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     assert sender.encode() not in result.stderr
     assert sender.encode() not in haven.database.read_bytes()
+
+
+def test_advocate_add_reads_the_password_from_stdin(haven: Haven) -> None:
+    result = haven.run("advocate", "add", "ana", "--admin", stdin=b"a long enough password\n")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == "account ana created (admin)"
+    again = haven.run("advocate", "add", "ana", stdin=b"a long enough password\n")
+    assert again.returncode == 1
+    assert "already an account named 'ana'" in again.stderr.decode()
+    short = haven.run("advocate", "add", "ben", stdin=b"short\n")
+    assert short.returncode == 1
+    assert "at least 12 characters" in short.stderr.decode()

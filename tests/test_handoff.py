@@ -244,3 +244,15 @@ def test_opening_hours_are_read_in_their_time_zone() -> None:
 def test_unreadable_opening_hours_refuse_to_start() -> None:
     with pytest.raises(ConfigError, match="HAVEN_OPENING_HOURS"):
         OpeningHours.parse("weekdays 9 to 5", "UTC")
+
+
+def test_audit_entries_older_than_their_retention_are_purged(runtime: Runtime) -> None:
+    from bot.advocates import audit
+    from bot.models import AuditRow
+
+    with runtime.store.transaction() as tx:
+        audit(tx, "ana", "claimed", "x")
+    assert runtime.store.purge_audit(3600) == 0
+    assert runtime.store.purge_audit(3600, now=utcnow() + timedelta(hours=2)) == 1
+    with runtime.store.transaction() as tx:
+        assert tx.db.scalars(select(AuditRow)).all() == []
