@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from bot.catalog import Catalogs
 from bot.config import Settings
@@ -26,6 +26,24 @@ GENERAL_EMERGENCY_NUMBERS = ("911", "112", "999")
 PERSON_NEEDS = ("hotline", "counselling")
 """Lines with trained people to talk to, for the "talk to a person" flow."""
 MAX_PERSON_LINES = 3
+
+
+class People(Protocol):
+    """Who can take a conversation (``bot.handoff.Availability``)."""
+
+    def someone_answers(self, now: datetime) -> bool: ...
+
+    def has_advocates(self) -> bool: ...
+
+
+class NoPeople:
+    """For tools without a console: nobody answers, and there is no queue."""
+
+    def someone_answers(self, now: datetime) -> bool:
+        return False
+
+    def has_advocates(self) -> bool:
+        return False
 
 
 class ActionError(LookupError):
@@ -43,12 +61,12 @@ class Actions:
         catalogs: Catalogs,
         directory: Directory,
         rights: RightsCards,
-        someone_answers: Callable[[datetime], bool] = lambda _now: False,
+        people: People | None = None,
     ) -> None:
         self.catalogs = catalogs
         self.directory = directory
         self.rights = rights
-        self.someone_answers = someone_answers
+        self.people = people or NoPeople()
         self._actions: dict[str, Callable[[Conversation], ActionText]] = {
             "emergency_numbers": self.emergency_numbers,
             "hotlines": self.hotlines,
@@ -62,6 +80,7 @@ class Actions:
         self._conditions: dict[str, Callable[[Conversation], bool]] = {
             "no_local_places": self.no_local_places,
             "nobody_available": self.nobody_available,
+            "no_advocates": self.no_advocates,
         }
 
     @classmethod
@@ -70,10 +89,10 @@ class Actions:
         settings: Settings,
         catalogs: Catalogs,
         directory: Directory,
-        someone_answers: Callable[[datetime], bool] = lambda _now: False,
+        people: People | None = None,
     ) -> Actions:
         rights = RightsCards.load(settings.flows_dir / "rights" / "cards.yml")
-        return cls(catalogs, directory, rights, someone_answers)
+        return cls(catalogs, directory, rights, people)
 
     @property
     def names(self) -> set[str]:
@@ -140,7 +159,11 @@ class Actions:
 
     def nobody_available(self, conversation: Conversation) -> bool:
         """Out of hours, or no advocate marked available: say so, never pretend."""
-        return not self.someone_answers(conversation.last_active)
+        return not self.people.someone_answers(conversation.last_active)
+
+    def no_advocates(self, _conversation: Conversation) -> bool:
+        """A deployment without advocates offers no queue to wait in."""
+        return not self.people.has_advocates()
 
     # -- actions -----------------------------------------------------------------------
 

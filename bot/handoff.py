@@ -79,6 +79,10 @@ class Availability:
         self.hours = OpeningHours.parse(settings.opening_hours, settings.timezone)
         self.store = store
 
+    def has_advocates(self) -> bool:
+        with self.store.transaction() as tx:
+            return tx.db.execute(select(AdvocateRow.id).limit(1)).first() is not None
+
     def someone_answers(self, now: datetime) -> bool:
         if not self.hours.open_at(now):
             return False

@@ -90,9 +90,7 @@ def build_runtime(settings: Settings, understanding: Understanding | None = None
     catalogs = Catalogs.load(settings.flows_dir / "locales")
     flows = load_flows(settings.flows_dir / "flows.yml")
     availability = Availability(settings, store)
-    actions = Actions.build(
-        settings, catalogs, Directory(store.engine), availability.someone_answers
-    )
+    actions = Actions.build(settings, catalogs, Directory(store.engine), availability)
     check_flow_names(flows, actions)
     understanding = understanding or build_understanding(settings, catalogs.languages)
     engine = Engine(

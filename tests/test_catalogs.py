@@ -359,8 +359,8 @@ class Route:
     answers_in_english: bool = False
     local_directory: bool = False
     """Run with local entries in the directory (Texas and New York), not only the seed."""
-    staffed: bool = False
-    """Run with an advocate available, so that a person is offered."""
+    advocate: str | None = None
+    """Run with an advocate account that is "away" or "available"; None: no accounts."""
 
 
 MENU = (Type("hello"), Tap("yes"))
@@ -427,29 +427,41 @@ ROUTES = (
         local_directory=True,
     ),
     Route("person", "person.country", (*MENU, Tap("person"))),
-    Route("person, nobody there", "person.nobody", (*MENU, Tap("person"), Type("country"))),
+    Route("person, lines", "person.lines", (*MENU, Tap("person"), Type("country"))),
     Route(
-        "person, nobody there, no lines",
-        "person.nobody",
+        "person, no lines",
+        "person.lines",
         (*MENU, Tap("person"), Type("country_without_lines")),
+    ),
+    Route(
+        "person, nobody there",
+        "person.nobody",
+        (*MENU, Tap("person"), Type("country")),
+        advocate="away",
     ),
     Route(
         "person, wait anyway",
         "person.consent_to_wait",
         (*MENU, Tap("person"), Type("country"), Tap("wait")),
+        advocate="away",
     ),
-    Route("person, leave", "person.left", (*MENU, Tap("person"), Type("country"), Tap("leave"))),
+    Route(
+        "person, leave",
+        "person.left",
+        (*MENU, Tap("person"), Type("country"), Tap("leave")),
+        advocate="away",
+    ),
     Route(
         "person, consent",
         "person.consent",
         (*MENU, Tap("person"), Type("country")),
-        staffed=True,
+        advocate="available",
     ),
     Route(
         "person, queued",
         "person.queue",
         (*MENU, Tap("person"), Type("country"), Tap("share")),
-        staffed=True,
+        advocate="available",
     ),
     Route("language", "language.choose", (*MENU, Tap("language"))),
     Route(

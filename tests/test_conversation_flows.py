@@ -212,7 +212,7 @@ def test_country_without_a_hotline_says_so_and_gives_the_emergency_number(new_ch
     chat.say("4")
     chat.say("Colombia")
     text = chat.text()
-    assert "These lines can help at once" not in text
+    assert "These lines have trained people" not in text
     assert "I have no numbers for Colombia yet." in text
     assert "123" in text
 
@@ -269,8 +269,8 @@ def test_talk_to_a_person_gives_the_hotline_for_the_country(chat: Chat) -> None:
     outcome = chat.say("I want to talk to a real person")
     assert outcome.flow == "person"
     text = chat.text()
-    assert text.startswith("No one can answer here right now. These lines can help at once:")
-    assert chat.option_ids() == ["wait", "leave"]
+    assert text.startswith("These lines have trained people who can talk with you:")
+    assert chat.option_ids() == ["menu"]  # no advocates here: no queue to wait in
     assert f"National Human Trafficking Hotline: call {US_LINE.phone} or text 233733" in text
 
 

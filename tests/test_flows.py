@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from bot.actions import Actions
 from bot.catalog import Catalogs
-from bot.flows import WIPE, FlowBook, FlowError, load_flows
+from bot.flows import HANDOFF, WIPE, FlowBook, FlowError, load_flows
 from bot.rights import RightsCards
 from resources_db.lookup import Directory
 
@@ -30,7 +30,7 @@ def targets(book: FlowBook) -> list[str]:
     found = [book.start, book.menu, book.offer_person, *book.intents.values()]
     for step in book.steps.values():
         found.extend(option.go for option in step.options)
-        found.extend(t for t in (step.go, step.then) if t and t != WIPE)
+        found.extend(t for t in (step.go, step.then) if t and t not in (WIPE, HANDOFF))
     return found
 
 

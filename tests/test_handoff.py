@@ -190,6 +190,7 @@ def test_with_nobody_available_the_lines_come_at_once_and_waiting_is_a_choice(
 
 
 def test_leaving_instead_of_waiting_returns_to_the_menu(runtime: Runtime) -> None:
+    add_advocate(runtime, available=False)
     chat = Chat(runtime.engine)
     chat.to_menu()
     chat.say("I want to talk to a person")
@@ -256,3 +257,14 @@ def test_audit_entries_older_than_their_retention_are_purged(runtime: Runtime) -
     assert runtime.store.purge_audit(3600, now=utcnow() + timedelta(hours=2)) == 1
     with runtime.store.transaction() as tx:
         assert tx.db.scalars(select(AuditRow)).all() == []
+
+
+def test_without_any_advocate_the_lines_are_given_and_no_queue_is_offered(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime.engine)
+    chat.to_menu()
+    chat.say("I want to talk to a person")
+    assert chat.text().startswith("These lines have trained people who can talk with you:")
+    assert chat.option_ids() == ["menu"]
+    assert handoffs(runtime) == []
