@@ -496,14 +496,14 @@ def drive(new_chat: Callable[..., Chat], language: str, route: Route, local_pack
     chat = new_chat(SENDER, language_hint=language)
     if route.local_directory:
         assert not import_path(chat.engine.store.engine, local_package).problems
-    if route.staffed:
+    if route.advocate:
         with chat.engine.store.transaction() as tx:
             tx.db.add(
                 AdvocateRow(
                     username="on-duty",
                     password_hash="-",
                     role="advocate",
-                    available=True,
+                    available=route.advocate == "available",
                     failed_logins=0,
                     created_at=utcnow(),
                 )
