@@ -168,21 +168,39 @@ def console_router(settings: Settings, runtime: Runtime, relay: Relay) -> APIRou
             audit(tx, advocate.username, "replied", conversation_id)
 
     @router.post("/conversations/{conversation_id}/close")
-    def close(conversation_id: str, closing: Closing, advocate: Changing) -> dict[str, str]:
+    async def close(
+        conversation_id: str, closing: Closing, advocate: Changing
+    ) -> dict[str, str | bool]:
+        ended = await run_in_threadpool(_close, conversation_id, closing, advocate)
+        if ended is None:
+            return {"state": "wiped"}
+        channel, address, language = ended
+        text = runtime.engine.catalogs.text(language, "handoff.closed")
+        try:
+            await relay.send(channel, address, text)
+        except RelayError:
+            return {"state": CLOSED, "told": False}  # the console shows it was not delivered
+        return {"state": CLOSED, "told": True}
+
+    def _close(
+        conversation_id: str, closing: Closing, advocate: Advocate
+    ) -> tuple[str, str, str] | None:
+        """Close (or wipe); returns where to tell the person, and in which language."""
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
             if closing.wipe:
                 tx.wipe(row.session_key)
                 audit(tx, advocate.username, "wiped", conversation_id)
-                return {"state": "wiped"}
+                return None
             row.state, row.closed_at, row.outcome = CLOSED, utcnow(), closing.outcome
             conversation = tx.load(row.session_key)
+            language = conversation.language if conversation else "en"
             if conversation is not None:
                 conversation.handoff, conversation.flow, conversation.step = NONE, "menu", "choose"
                 conversation.last_active = utcnow()  # the retention clock starts again
                 tx.save(conversation)
             audit(tx, advocate.username, "closed", conversation_id)
-        return {"state": CLOSED}
+            return row.channel, store.keys.decrypt(row.address), language
 
     def _held(tx: Any, conversation_id: str, advocate: Advocate) -> HandoffRow:
         row = _handoff(tx, conversation_id)

@@ -279,8 +279,12 @@ def test_closing_returns_the_person_to_the_bot(console: Console) -> None:
     item = first_in_queue(ana)
     ana.post(f"{PREFIX}/conversations/{item['id']}/claim")
     assert ana.post(f"{PREFIX}/conversations/{item['id']}/close", json={}).json() == {
-        "state": "closed"
+        "state": "closed",
+        "told": True,
     }
+    told = console.bot_api.of("sendMessage")[-1]
+    assert told["chat_id"] == 1007
+    assert told["text"] == "The chat with the person has ended. You are back with Haven."
     console.telegram(1007, "2")  # the second menu option, from the bot again
     assert console.bot_api.of("sendMessage")[-1]["text"]
     assert ana.get(f"{PREFIX}/conversations/{item['id']}").status_code == 404
