@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from bot.models import AdvocateRow, AuditRow, ConsoleSessionRow
-from bot.store import Store, Transaction, utcnow
+from bot.store import Store, Transaction, aware, utcnow
 
 ROLES = ("advocate", "admin")
 MAX_FAILED_LOGINS = 5
@@ -85,7 +85,7 @@ def log_in(
             _verify(_DUMMY_HASH, password)  # the same time as a real check: names stay secret
             audit(tx, username[:64], "login_failed")
             return None
-        locked = row.locked_until is not None and _aware(row.locked_until) > now
+        locked = row.locked_until is not None and aware(row.locked_until) > now
         if locked or not _verify(row.password_hash, password):
             if not locked:
                 row.failed_logins += 1
@@ -116,10 +116,6 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def session_of(
     store: Store, cookie: str, idle: timedelta, now: datetime | None = None
 ) -> tuple[Advocate, str] | None:
@@ -130,7 +126,7 @@ def session_of(
         session = tx.db.get(ConsoleSessionRow, digest)
         if session is None:
             return None
-        if now - _aware(session.last_seen) > idle:
+        if now - aware(session.last_seen) > idle:
             tx.db.delete(session)
             return None
         row = tx.db.get(AdvocateRow, session.advocate_id)

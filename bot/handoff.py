@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot.config import ConfigError, Settings
 from bot.models import AdvocateRow, HandoffRow
-from bot.store import Conversation, Store, Transaction
+from bot.store import Conversation, Store, Transaction, aware
 
 QUEUED, ASSIGNED, CLOSED = "queued", "assigned", "closed"
 ACTIVE = frozenset({QUEUED, ASSIGNED})
@@ -154,10 +154,7 @@ def handoff_of(tx: Transaction, key: str) -> HandoffRow | None:
 
 
 def notice_due(row: HandoffRow, now: datetime) -> bool:
-    notified = (
-        row.notified_at if row.notified_at.tzinfo else row.notified_at.replace(tzinfo=now.tzinfo)
-    )
-    return row.state == QUEUED and now - notified >= NOTICE_INTERVAL
+    return row.state == QUEUED and now - aware(row.notified_at) >= NOTICE_INTERVAL
 
 
 def raise_priority(tx: Transaction, key: str) -> None:

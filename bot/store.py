@@ -25,7 +25,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything Haven stores is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -76,9 +76,9 @@ class Transaction:
             step=row.step,
             misses=row.misses,
             handoff=row.handoff,
-            created_at=_aware(row.created_at),
-            last_active=_aware(row.last_active),
-            rate_window_start=_aware(row.rate_window_start),
+            created_at=aware(row.created_at),
+            last_active=aware(row.last_active),
+            rate_window_start=aware(row.rate_window_start),
             rate_count=row.rate_count,
             rate_notified=row.rate_notified,
             vars=json.loads(self.keys.decrypt(row.data)),
@@ -154,6 +154,15 @@ class Transaction:
         if due_at is not None and (row.due_at is None or due_at < row.due_at):
             row.due_at = due_at
         self.db.flush()
+
+    def keep_sent_copy(
+        self, channel: str, key: str | None, ref: str, delay: timedelta | None, now: datetime
+    ) -> None:
+        """Remember a copy of a message Haven sent: due ``delay`` after ``now`` (None: when
+        the conversation ends); a conversation already ended makes it due at once."""
+        live = key is not None and self.session_exists(key)
+        due = (now + delay if delay is not None else None) if live else now
+        self.keep_copy(channel, key if live else None, ref, due, now)
 
     def session_exists(self, key: str) -> bool:
         return self.db.get(SessionRow, key) is not None
@@ -231,9 +240,7 @@ class Store:
                 .limit(limit)
             ).all()
             return [
-                DueCopy(
-                    row.digest, self.keys.decrypt(row.ref), row.attempts, _aware(row.created_at)
-                )
+                DueCopy(row.digest, self.keys.decrypt(row.ref), row.attempts, aware(row.created_at))
                 for row in rows
             ]
 

@@ -126,9 +126,8 @@ class TelegramBot:
         now = utcnow()
         key = self.store.keys.session_key(CHANNEL, str(chat_id))
         with self.store.transaction() as tx:
-            live = tx.session_exists(key)
             ref = message_ref(chat_id, message.message_id)
-            tx.keep_copy(CHANNEL, key if live else None, ref, None if live else now, now)
+            tx.keep_sent_copy(CHANNEL, key, ref, None, now)  # deleted when the chat ends
 
     async def delete_due(self, now: datetime | None = None) -> int:
         """Delete from the person's phone every message of ended conversations."""

@@ -90,7 +90,5 @@ def remember_final(runtime: Runtime, settings: Settings, sid: str, to: str | Non
     now = utcnow()
     key = runtime.store.keys.session_key(SmsChannel.name, to) if to else None
     with runtime.store.transaction() as tx:
-        live = key is not None and tx.session_exists(key)
         delay = timedelta(seconds=settings.twilio_delete_after)
-        due = now + delay if live else now  # an ended conversation's copies go at once
-        tx.keep_copy(SmsChannel.name, key if live else None, sid, due, now)
+        tx.keep_sent_copy(SmsChannel.name, key, sid, delay, now)

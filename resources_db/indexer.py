@@ -29,8 +29,9 @@ from resources_db.models import (
     TaxonomyTermRow,
 )
 from resources_db.needs import NEED_TAXONOMY, NEEDS
-from resources_db.places import ISO_AREA, city_key, is_country, postal_key
+from resources_db.places import city_key, postal_key
 from resources_db.schedules import Hours, always_open
+from resources_db.validate import area_codes
 
 Area = tuple[str, str, str, str]
 """(country, region, city, postal code), normalised; empty parts mean "all of it"."""
@@ -111,15 +112,8 @@ def _areas(connection: Connection) -> dict[str, set[Area]]:
     for area in connection.execute(
         select(ServiceAreaRow.service_id, ServiceAreaRow.extent, ServiceAreaRow.extent_type)
     ):
-        if not area.service_id or (area.extent_type or "").lower() != "text":
-            continue
-        matches = [ISO_AREA.match(part.strip()) for part in (area.extent or "").split(",")]
-        if not all(matches):
-            continue
-        for match in matches:
-            if match and is_country(match.group(1)):
-                region = match.group(0) if match.group(2) else ""
-                areas[area.service_id].add((match.group(1), region, "", ""))
+        for country, region in area_codes(dict(area._mapping)):
+            areas[area.service_id].add((country, region, "", ""))
     addresses: dict[str, set[Area]] = defaultdict(set)
     for address in connection.execute(
         select(
