@@ -16,7 +16,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from bot.models import AdvocateRow, AuditRow, ConsoleSessionRow
+from bot.handoff import ASSIGNED, QUEUED
+from bot.models import AdvocateRow, AuditRow, ConsoleSessionRow, HandoffRow
 from bot.store import Store, Transaction, aware, utcnow
 
 ROLES = ("advocate", "admin")
@@ -70,6 +71,43 @@ def add_advocate(store: Store, username: str, password: str, admin: bool = False
         return Advocate(row.id, row.username, row.role)
 
 
+def advocates(store: Store, now: datetime | None = None) -> list[dict[str, object]]:
+    """Every account, for choosing whom to transfer to and for admins."""
+    now = now or utcnow()
+    with store.transaction() as tx:
+        rows = tx.db.scalars(select(AdvocateRow).order_by(AdvocateRow.username)).all()
+        return [
+            {
+                "username": row.username,
+                "role": row.role,
+                "available": row.available,
+                "locked": row.locked_until is not None and aware(row.locked_until) > now,
+            }
+            for row in rows
+        ]
+
+
+def remove_advocate(tx: Transaction, username: str) -> bool:
+    """Delete an account and its sessions; the chats it held go back to the queue.
+
+    Returns False when there is no such account.
+    """
+    row = tx.db.scalar(select(AdvocateRow).where(AdvocateRow.username == username))
+    if row is None:
+        return False
+    tx.db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.advocate_id == row.id))
+    for handoff in tx.db.scalars(select(HandoffRow).where(HandoffRow.assigned_to == row.id)):
+        handoff.assigned_to, handoff.assigned_at = None, None
+        if handoff.state == ASSIGNED:
+            handoff.state = QUEUED
+            person = tx.load(handoff.session_key)
+            if person is not None:
+                person.handoff = QUEUED
+                tx.save(person)
+    tx.db.delete(row)
+    return True
+
+
 def audit(tx: Transaction, actor: str, action: str, conversation: str | None = None) -> None:
     tx.db.add(AuditRow(at=utcnow(), actor=actor, action=action, conversation=conversation))
 
@@ -117,9 +155,13 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def session_of(
-    store: Store, cookie: str, idle: timedelta, now: datetime | None = None
+    store: Store, cookie: str, idle: timedelta, now: datetime | None = None, touch: bool = True
 ) -> tuple[Advocate, str] | None:
-    """The advocate and CSRF token of a live console session; idle ones end here."""
+    """The advocate and CSRF token of a live console session; idle ones end here.
+
+    ``touch`` counts this as activity; a live stream checks without touching, so
+    an open page left alone still times out.
+    """
     now = now or utcnow()
     digest = store.keys.digest("console", cookie)
     with store.transaction() as tx:
@@ -133,7 +175,8 @@ def session_of(
         if row is None:
             tx.db.delete(session)
             return None
-        session.last_seen = now
+        if touch:
+            session.last_seen = now
         return Advocate(row.id, row.username, row.role), session.csrf_token
 
 

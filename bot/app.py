@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from fastapi import FastAPI
 from prometheus_client import make_asgi_app
 from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
-from bot.console_routes import console_router
+from bot.console_admin import admin_router
+from bot.console_auth import ConsoleAuth
+from bot.console_events import events_router
+from bot.console_page import console_page_router
+from bot.console_routes import PREFIX, console_router
 from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
 from bot.relay import Relay
 from bot.runtime import Runtime, build_runtime
@@ -77,7 +82,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(twilio_router(settings, runtime))
     if telegram is not None:
         app.include_router(telegram_router(settings, runtime, telegram))
-    app.include_router(console_router(settings, runtime, Relay(settings, telegram)))
+    auth = ConsoleAuth(runtime.store, timedelta(seconds=settings.console_idle))
+    relay = Relay(settings, runtime.store, telegram)
+    app.include_router(console_router(settings, runtime, relay, auth))
+    app.include_router(admin_router(PREFIX, runtime.store, runtime.availability, auth))
+    app.include_router(events_router(PREFIX, runtime.store, auth))
+    app.include_router(console_page_router())
     app.state.telegram = telegram
     app.state.twilio = twilio
 

@@ -1,16 +1,13 @@
-"""The advocates' JSON API under ``/advocate/api/``, used by the console page.
+"""The advocates' JSON API under ``/advocate/api/``: signing in, the queue, the chats.
 
-Every call but login needs the console cookie (401 without); every change also
-needs ``X-CSRF-Token`` (403 without). Advocates see the queue and the chats they
-hold; admins see every chat. Conversation ids are the handoffs' random ids.
+Advocates see the queue and the chats they hold; admins see every chat.
+Conversation ids are the handoffs' random ids. Authentication and CSRF rules
+are in ``bot.console_auth``; accounts and opening hours in ``bot.console_admin``.
 
 (No ``from __future__ import annotations`` here: FastAPI reads the dependency
 annotations, which name aliases local to ``console_router``.)
 """
 
-import hmac
-import json
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -18,17 +15,24 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from bot.advocates import Advocate, audit, log_in, log_out, session_of
+from bot.advocates import Advocate, audit, log_in, log_out
+from bot.canned import canned_responses
 from bot.config import Settings
-from bot.handoff import ASSIGNED, CLOSED, NONE, QUEUED
-from bot.models import AdvocateRow, HandoffRow
+from bot.console_auth import COOKIE, COOKIE_PATH, ConsoleAuth
+from bot.console_view import conversation_item, handoff_or_404, held_by, summary_of, waiting
+from bot.handoff import ASSIGNED, CLOSED
+from bot.messages import Outcome
+from bot.models import AdvocateRow, HandoffRow, NoteRow
 from bot.relay import Relay, RelayError
 from bot.runtime import Runtime
-from bot.store import utcnow
+from bot.store import aware, utcnow
 
-COOKIE = "haven_console"
 PREFIX = "/advocate/api"
 MAX_REPLY_CHARS = 1600
+"""Twilio's limit for one SMS message body; Telegram's is 4,096."""
+MAX_NOTE_CHARS = 2000
+OUTCOMES = ("referred", "information", "safety_plan", "no_reply", "other")
+"""Categories an advocate may record when closing; never free text."""
 
 
 class Credentials(BaseModel):
@@ -41,44 +45,34 @@ class AvailabilityChange(BaseModel):
 
 
 class AdvocateMessage(BaseModel):
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, description=f"at most {MAX_REPLY_CHARS} characters")
+
+
+class Note(BaseModel):
+    text: str = Field(min_length=1, description=f"at most {MAX_NOTE_CHARS} characters")
+
+
+class Transfer(BaseModel):
+    to: str = Field(max_length=64, description="the username of the advocate who takes over")
 
 
 class Closing(BaseModel):
-    outcome: str | None = Field(default=None, max_length=32)
-    wipe: bool = False
+    outcome: str | None = Field(default=None, description=f"one of {', '.join(OUTCOMES)}")
+    wipe: bool = Field(default=False, description="erase everything now, as the person's DELETE")
 
 
-def console_router(settings: Settings, runtime: Runtime, relay: Relay) -> APIRouter:
+def console_router(
+    settings: Settings, runtime: Runtime, relay: Relay, auth: ConsoleAuth
+) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=["advocate console"])
-    store = runtime.store
-    idle = timedelta(seconds=settings.console_idle)
+    store, engine = runtime.store, runtime.engine
     secure = settings.public_url.startswith("https://")
-
-    def signed_in(request: Request) -> tuple[Advocate, str]:
-        cookie = request.cookies.get(COOKIE)
-        found = session_of(store, cookie, idle) if cookie else None
-        if found is None:
-            raise HTTPException(401, "sign in first")
-        return found
-
-    Session = Annotated[tuple[Advocate, str], Depends(signed_in)]  # noqa: N806 (a type)
-
-    def changing(request: Request, session: Session) -> Advocate:
-        advocate, csrf = session
-        given = request.headers.get("x-csrf-token", "")
-        if not hmac.compare_digest(given.encode(), csrf.encode()):
-            raise HTTPException(403, "missing or wrong X-CSRF-Token")
-        return advocate
-
-    def viewer(session: Session) -> Advocate:
-        return session[0]
-
-    Changing = Annotated[Advocate, Depends(changing)]  # noqa: N806 (a type)
-    Viewer = Annotated[Advocate, Depends(viewer)]  # noqa: N806 (a type)
+    Viewer = Annotated[Advocate, Depends(auth.viewer)]  # noqa: N806 (a type)
+    Changer = Annotated[Advocate, Depends(auth.changer)]  # noqa: N806 (a type)
 
     @router.post("/login")
     def login(credentials: Credentials, response: Response) -> dict[str, str]:
+        """Sign in; sets the session cookie and returns the CSRF token for changes."""
         session = log_in(store, credentials.username, credentials.password)
         if session is None:
             raise HTTPException(401, "wrong name or password, or the account is locked")
@@ -88,17 +82,32 @@ def console_router(settings: Settings, runtime: Runtime, relay: Relay) -> APIRou
             httponly=True,
             samesite="strict",
             secure=secure,
-            path="/advocate",
+            path=COOKIE_PATH,
         )
         return {"csrf_token": session.csrf_token}
 
     @router.post("/logout", status_code=204)
-    def logout(request: Request, response: Response, _: Changing) -> None:
+    def logout(request: Request, response: Response, _: Changer) -> None:
         log_out(store, request.cookies.get(COOKIE, ""))
-        response.delete_cookie(COOKIE, path="/advocate")
+        response.delete_cookie(COOKIE, path=COOKIE_PATH)
+
+    @router.get("/me")
+    def me(request: Request) -> dict[str, Any]:
+        """Who is signed in, with the CSRF token again (for a page that was reloaded)."""
+        advocate, csrf = auth.session(request)
+        with store.transaction() as tx:
+            row = tx.db.get(AdvocateRow, advocate.id)
+            available = bool(row and row.available)
+        return {
+            "username": advocate.username,
+            "role": advocate.role,
+            "available": available,
+            "csrf_token": csrf,
+            "outcomes": list(OUTCOMES),
+        }
 
     @router.post("/me/availability")
-    def availability(change: AvailabilityChange, advocate: Changing) -> dict[str, bool]:
+    def availability(change: AvailabilityChange, advocate: Changer) -> dict[str, bool]:
         with store.transaction() as tx:
             row = tx.db.get(AdvocateRow, advocate.id)
             assert row is not None
@@ -108,132 +117,184 @@ def console_router(settings: Settings, runtime: Runtime, relay: Relay) -> APIRou
 
     @router.get("/queue")
     def queue(_: Viewer) -> dict[str, list[dict[str, Any]]]:
+        """Waiting chats in the order to take them: emergencies first, then the longest wait."""
         with store.transaction() as tx:
-            rows = tx.db.scalars(
-                select(HandoffRow)
-                .where(HandoffRow.state == QUEUED)
-                .order_by(HandoffRow.priority.desc(), HandoffRow.queued_at)
-            ).all()
-            items = [_item(store, row) for row in rows]
-        return {"items": items}
+            return {"items": [conversation_item(tx, row) for row in waiting(tx)]}
+
+    @router.get("/conversations")
+    def held(advocate: Viewer) -> dict[str, list[dict[str, Any]]]:
+        """The chats this advocate holds (for an admin: every chat someone holds)."""
+        with store.transaction() as tx:
+            rows = held_by(tx, advocate)
+            return {"items": [conversation_item(tx, row) for row in rows]}
 
     @router.post("/conversations/{conversation_id}/claim")
-    def claim(conversation_id: str, advocate: Changing) -> dict[str, Any]:
+    def claim(conversation_id: str, advocate: Changer) -> dict[str, Any]:
         with store.transaction() as tx:
-            row = _handoff(tx, conversation_id)
+            row = handoff_or_404(tx, conversation_id)
             if row.state == ASSIGNED and row.assigned_to != advocate.id:
                 raise HTTPException(409, "another advocate holds this chat")
             row.state, row.assigned_to, row.assigned_at = ASSIGNED, advocate.id, utcnow()
-            _set_session_handoff(tx, row.session_key, ASSIGNED)
+            person = tx.load(row.session_key)
+            if person is not None:
+                person.handoff = ASSIGNED
+                tx.save(person)
             audit(tx, advocate.username, "claimed", row.id)
-            return _item(store, row)
+            return conversation_item(tx, row)
 
     @router.get("/conversations/{conversation_id}")
     def conversation(conversation_id: str, advocate: Viewer) -> dict[str, Any]:
+        """The summary the person agreed to, the chat since the handoff, and the notes."""
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
-            summary = json.loads(store.keys.decrypt(row.summary))
-            messages = tx.transcript_since(row.session_key, row.queued_at)
+            lines = tx.messages_since(row.session_key, row.queued_at)
+            notes = tx.db.scalars(
+                select(NoteRow).where(NoteRow.session_key == row.session_key).order_by(NoteRow.id)
+            ).all()
             audit(tx, advocate.username, "viewed", row.id)
             return {
-                **_item(store, row),
-                "summary": summary,
-                "messages": [{"direction": d, "text": t} for d, t in messages],
+                **conversation_item(tx, row),
+                "summary": summary_of(tx, row),
+                "messages": [
+                    {
+                        "id": line.id,
+                        "direction": line.direction,
+                        "text": line.text,
+                        "at": line.at.isoformat(),
+                    }
+                    for line in lines
+                ],
+                "notes": [
+                    {
+                        "author": note.author,
+                        "text": tx.keys.decrypt(note.body),
+                        "at": aware(note.created_at).isoformat(),
+                    }
+                    for note in notes
+                ],
             }
+
+    @router.get("/conversations/{conversation_id}/canned")
+    def canned(conversation_id: str, advocate: Viewer) -> dict[str, Any]:
+        """Standard texts in the person's language: safety plan, lines, checking in."""
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            person = tx.load(row.session_key)
+            if person is None:
+                raise HTTPException(404, "no such conversation")
+        return {
+            "language": person.language,
+            "items": canned_responses(engine.catalogs, engine.actions, person),
+        }
 
     @router.post("/conversations/{conversation_id}/messages")
     async def reply(
-        conversation_id: str, message: AdvocateMessage, advocate: Changing
-    ) -> dict[str, str]:
+        conversation_id: str, message: AdvocateMessage, advocate: Changer
+    ) -> dict[str, Any]:
+        """Send the advocate's words on the person's channel; 502 says why it failed."""
         if len(message.text) > MAX_REPLY_CHARS:
             raise HTTPException(413, f"a reply has at most {MAX_REPLY_CHARS} characters")
-        channel, address, key = await run_in_threadpool(_target, conversation_id, advocate)
+        channel, address, outcome = await run_in_threadpool(
+            _outgoing, conversation_id, advocate, message.text
+        )
         try:
-            await relay.send(channel, address, message.text)
+            await relay.deliver(channel, address, outcome)
         except RelayError as exc:
-            raise HTTPException(502, str(exc)) from exc
-        await run_in_threadpool(_record_reply, key, conversation_id, advocate, message.text)
-        return {"status": "sent"}
+            raise HTTPException(502, f"not delivered: {exc}") from exc
+        line_id = await run_in_threadpool(_record_reply, conversation_id, advocate, outcome)
+        return {"status": "sent", "id": line_id}
 
-    def _target(conversation_id: str, advocate: Advocate) -> tuple[str, str, str]:
+    def _outgoing(conversation_id: str, advocate: Advocate, text: str) -> tuple[str, str, Outcome]:
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
             if row.state != ASSIGNED:
                 raise HTTPException(409, "claim the chat first")
-            return row.channel, store.keys.decrypt(row.address), row.session_key
+            person = tx.load(row.session_key)
+            if person is None:
+                raise HTTPException(404, "no such conversation")
+            return row.channel, tx.keys.decrypt(row.address), engine.advocate_says(person, text)
 
-    def _record_reply(key: str, conversation_id: str, advocate: Advocate, text: str) -> None:
+    def _record_reply(conversation_id: str, advocate: Advocate, outcome: Outcome) -> int | None:
         with store.transaction() as tx:
-            tx.append_message(key, "out", text, utcnow())
+            row = tx.db.get(HandoffRow, conversation_id)
             audit(tx, advocate.username, "replied", conversation_id)
+            if row is None:
+                return None  # the person erased the chat while the reply was on its way
+            line = tx.append_message(row.session_key, "adv", outcome.replies[0].text, utcnow())
+            tx.db.flush()
+            return line.id
+
+    @router.post("/conversations/{conversation_id}/notes", status_code=201)
+    def add_note(conversation_id: str, note: Note, advocate: Changer) -> dict[str, str]:
+        """A private note for advocates; it is erased with the conversation."""
+        if len(note.text) > MAX_NOTE_CHARS:
+            raise HTTPException(413, f"a note has at most {MAX_NOTE_CHARS} characters")
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            now = utcnow()
+            tx.db.add(
+                NoteRow(
+                    session_key=row.session_key,
+                    author=advocate.username,
+                    body=tx.keys.encrypt(note.text),
+                    created_at=now,
+                )
+            )
+            audit(tx, advocate.username, "noted", row.id)
+        return {"author": advocate.username, "text": note.text, "at": now.isoformat()}
+
+    @router.post("/conversations/{conversation_id}/transfer")
+    def transfer(conversation_id: str, to: Transfer, advocate: Changer) -> dict[str, Any]:
+        """Hand a held chat to another advocate, who then holds it."""
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            if row.state != ASSIGNED:
+                raise HTTPException(409, "claim the chat first")
+            target = tx.db.scalar(select(AdvocateRow).where(AdvocateRow.username == to.to))
+            if target is None:
+                raise HTTPException(404, "no advocate by that name")
+            row.assigned_to, row.assigned_at = target.id, utcnow()
+            audit(tx, advocate.username, "transferred", row.id)
+            return conversation_item(tx, row)
 
     @router.post("/conversations/{conversation_id}/close")
-    async def close(
-        conversation_id: str, closing: Closing, advocate: Changing
-    ) -> dict[str, str | bool]:
+    async def close(conversation_id: str, closing: Closing, advocate: Changer) -> dict[str, Any]:
+        """Return the person to the bot (they are told, and see the menu), or erase it all."""
+        if closing.outcome is not None and closing.outcome not in OUTCOMES:
+            raise HTTPException(422, f"outcome is one of {', '.join(OUTCOMES)}")
         ended = await run_in_threadpool(_close, conversation_id, closing, advocate)
         if ended is None:
             return {"state": "wiped"}
-        channel, address, language = ended
-        text = runtime.engine.catalogs.text(language, "handoff.closed")
+        channel, address, outcome = ended
         try:
-            await relay.send(channel, address, text)
-        except RelayError:
-            return {"state": CLOSED, "told": False}  # the console shows it was not delivered
+            await relay.deliver(channel, address, outcome)
+        except RelayError as exc:
+            return {"state": CLOSED, "told": False, "error": f"not delivered: {exc}"}
         return {"state": CLOSED, "told": True}
 
     def _close(
         conversation_id: str, closing: Closing, advocate: Advocate
-    ) -> tuple[str, str, str] | None:
-        """Close (or wipe); returns where to tell the person, and in which language."""
+    ) -> tuple[str, str, Outcome] | None:
+        """Close (or wipe); returns where to tell the person, and what."""
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
             if closing.wipe:
                 tx.wipe(row.session_key)
                 audit(tx, advocate.username, "wiped", conversation_id)
                 return None
-            row.state, row.closed_at, row.outcome = CLOSED, utcnow(), closing.outcome
-            conversation = tx.load(row.session_key)
-            language = conversation.language if conversation else "en"
-            if conversation is not None:
-                conversation.handoff, conversation.flow, conversation.step = NONE, "menu", "choose"
-                conversation.last_active = utcnow()  # the retention clock starts again
-                tx.save(conversation)
+            now = utcnow()
+            row.state, row.closed_at, row.outcome = CLOSED, now, closing.outcome
             audit(tx, advocate.username, "closed", conversation_id)
-            return row.channel, store.keys.decrypt(row.address), language
+            address = tx.keys.decrypt(row.address)
+            person = tx.load(row.session_key)
+            if person is None:
+                raise HTTPException(404, "no such conversation")
+            return row.channel, address, engine.back_to_bot(tx, person, now)
 
     def _held(tx: Any, conversation_id: str, advocate: Advocate) -> HandoffRow:
-        row = _handoff(tx, conversation_id)
+        row = handoff_or_404(tx, conversation_id)
         if not advocate.is_admin and row.assigned_to != advocate.id:
             raise HTTPException(403, "this chat is not yours")
         return row
 
     return router
-
-
-def _handoff(tx: Any, conversation_id: str) -> HandoffRow:
-    row: HandoffRow | None = tx.db.get(HandoffRow, conversation_id[:32])
-    if row is None or row.state == CLOSED:
-        raise HTTPException(404, "no such conversation")
-    return row
-
-
-def _set_session_handoff(tx: Any, key: str, state: str) -> None:
-    conversation = tx.load(key)
-    if conversation is not None:
-        conversation.handoff = state
-        tx.save(conversation)
-
-
-def _item(store: Any, row: HandoffRow) -> dict[str, Any]:
-    summary = json.loads(store.keys.decrypt(row.summary))
-    return {
-        "id": row.id,
-        "channel": row.channel,
-        "language": summary.get("language"),
-        "country": summary.get("country"),
-        "priority": "emergency" if row.priority else "normal",
-        "state": row.state,
-        "waiting_since": row.queued_at.isoformat(),
-        "assigned": row.assigned_to is not None,
-    }

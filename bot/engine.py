@@ -21,6 +21,7 @@ from bot.crypto import KeyRing
 from bot.flows import HANDOFF, WIPE, FlowBook, FlowError, Option, Step
 from bot.handoff import (
     ACTIVE,
+    NONE,
     enqueue,
     handoff_of,
     notice_due,
@@ -347,6 +348,32 @@ class Engine:
             turn.queue = True
         elif step.then:
             self._go(turn, step.then, depth + 1)
+
+    def back_to_bot(self, tx: Transaction, conversation: Conversation, now: datetime) -> Outcome:
+        """End a handoff: the person is told so and finds the menu again.
+
+        The retention clock starts again at this moment.
+        """
+        conversation.handoff = NONE
+        conversation.last_active = now
+        turn = Turn(conversation)
+        turn.parts.append(self._text(turn, "handoff.closed"))
+        self._go(turn, self.flows.menu)
+        tx.save(conversation)
+        outcome = self._outcome(turn, exited=False)
+        for reply in outcome.replies:
+            tx.append_message(conversation.key, "out", reply.text, now)
+        return outcome
+
+    def advocate_says(self, conversation: Conversation, text: str) -> Outcome:
+        """An advocate's words as an outcome, for the person's channel to render."""
+        rtl = self.catalogs.is_rtl(conversation.language)
+        return Outcome(
+            replies=(Reply(clean(text, MAX_REPLY_CHARS), right_to_left=rtl),),
+            language=conversation.language,
+            flow=conversation.flow,
+            handoff=conversation.handoff,
+        )
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.config import ConfigError, Settings
-from bot.models import AdvocateRow, HandoffRow
-from bot.store import Conversation, Store, Transaction, aware
+from bot.models import AdvocateRow, ConsoleSettingRow, HandoffRow
+from bot.store import Conversation, Store, Transaction, aware, utcnow
 
 QUEUED, ASSIGNED, CLOSED = "queued", "assigned", "closed"
 ACTIVE = frozenset({QUEUED, ASSIGNED})
@@ -29,6 +29,9 @@ EMERGENCY_PRIORITY = 1
 NOTICE_INTERVAL = timedelta(minutes=5)
 """A waiting person is told their place again at most this often."""
 SUMMARY_MESSAGES = 5
+OPENING_HOURS_SETTING = "opening_hours"
+MIDNIGHT = "24:00"
+"""Closing at the end of the day."""
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _HOURS = re.compile(
     r"^(?P<first>[A-Z]{2})(?:-(?P<last>[A-Z]{2}))?\s+(?P<opens>\d\d:\d\d)-(?P<closes>\d\d:\d\d)$"
@@ -42,25 +45,19 @@ class OpeningHours:
     spans: tuple[tuple[frozenset[int], time, time], ...]
     zone: ZoneInfo
 
+    @property
+    def spec(self) -> str:
+        """The hours written as they are read: ``MO-FR 09:00-17:00, SA 10:00-14:00``."""
+        return ", ".join(
+            f"{_days(days)} {opens:%H:%M}-{MIDNIGHT if closes == time.max else f'{closes:%H:%M}'}"
+            for days, opens, closes in self.spans
+        )
+
     @classmethod
     def parse(cls, spec: str, zone: str) -> OpeningHours:
-        spans = []
-        for part in filter(None, (piece.strip().upper() for piece in spec.split(","))):
-            match = _HOURS.match(part)
-            if (
-                not match
-                or match["first"] not in WEEKDAYS
-                or (match["last"] and match["last"] not in WEEKDAYS)
-            ):
-                raise ConfigError(
-                    f"HAVEN_OPENING_HOURS: cannot read {part!r} (e.g. MO-FR 09:00-17:00)"
-                )
-            first = WEEKDAYS.index(match["first"])
-            last = WEEKDAYS.index(match["last"] or match["first"])
-            days = frozenset(range(first, last + 1))
-            opens, closes = time.fromisoformat(match["opens"]), time.fromisoformat(match["closes"])
-            spans.append((days, opens, closes))
-        return cls(tuple(spans), ZoneInfo(zone))
+        """Read opening hours; ``ConfigError`` names the part that cannot be read."""
+        parts = filter(None, (piece.strip().upper() for piece in spec.split(",")))
+        return cls(tuple(_span(part) for part in parts), ZoneInfo(zone))
 
     def open_at(self, moment: datetime) -> bool:
         if not self.spans:
@@ -72,19 +69,66 @@ class OpeningHours:
         )
 
 
+def _span(part: str) -> tuple[frozenset[int], time, time]:
+    match = _HOURS.match(part)
+    try:
+        if match is None:
+            raise ValueError(part)
+        first = WEEKDAYS.index(match["first"])
+        last = WEEKDAYS.index(match["last"] or match["first"])
+        opens, closes = _clock(match["opens"]), _clock(match["closes"])
+    except ValueError:
+        raise ConfigError(f"opening hours: cannot read {part!r} (e.g. MO-FR 09:00-17:00)") from None
+    if last < first or closes <= opens:
+        raise ConfigError(f"opening hours: {part!r} ends before it starts")
+    return frozenset(range(first, last + 1)), opens, closes
+
+
+def _clock(text: str) -> time:
+    return time.max if text == MIDNIGHT else time.fromisoformat(text)
+
+
+def _days(days: frozenset[int]) -> str:
+    first, last = WEEKDAYS[min(days)], WEEKDAYS[max(days)]
+    return first if first == last else f"{first}-{last}"
+
+
 class Availability:
-    """Whether a person can answer now: within opening hours, and someone marked available."""
+    """Whether a person can answer now: within opening hours, and someone marked available.
+
+    Opening hours come from ``HAVEN_OPENING_HOURS`` until an admin changes them in
+    the console; the change is kept in the database and holds for every worker.
+    """
 
     def __init__(self, settings: Settings, store: Store) -> None:
-        self.hours = OpeningHours.parse(settings.opening_hours, settings.timezone)
+        try:
+            self.default_hours = OpeningHours.parse(settings.opening_hours, settings.timezone).spec
+        except ConfigError as exc:
+            raise ConfigError(f"HAVEN_OPENING_HOURS: {exc}") from None
+        self.zone = settings.timezone
         self.store = store
+
+    def opening_hours(self) -> OpeningHours:
+        with self.store.transaction() as tx:
+            row = tx.db.get(ConsoleSettingRow, OPENING_HOURS_SETTING)
+            return OpeningHours.parse(row.value if row else self.default_hours, self.zone)
+
+    def set_opening_hours(self, tx: Transaction, spec: str) -> OpeningHours:
+        """Check and keep new opening hours; ``ConfigError`` says what is wrong."""
+        hours = OpeningHours.parse(spec, self.zone)
+        row = tx.db.get(ConsoleSettingRow, OPENING_HOURS_SETTING)
+        if row is None:
+            row = ConsoleSettingRow(name=OPENING_HOURS_SETTING)
+            tx.db.add(row)
+        row.value, row.updated_at = hours.spec, utcnow()
+        return hours
 
     def has_advocates(self) -> bool:
         with self.store.transaction() as tx:
             return tx.db.execute(select(AdvocateRow.id).limit(1)).first() is not None
 
     def someone_answers(self, now: datetime) -> bool:
-        if not self.hours.open_at(now):
+        if not self.opening_hours().open_at(now):
             return False
         with self.store.transaction() as tx:
             query = select(AdvocateRow.id).where(AdvocateRow.available.is_(True)).limit(1)

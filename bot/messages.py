@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.handoff import ACTIVE
 from bot.store import utcnow
 
 
@@ -69,3 +70,8 @@ class Outcome:
     duplicate: bool = False
     started: bool = False
     """This message opened a new conversation (a channel may set up its controls)."""
+
+    @property
+    def with_person(self) -> bool:
+        """A person is on the way or there: more may come without being asked for."""
+        return self.handoff in ACTIVE

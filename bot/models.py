@@ -148,3 +148,40 @@ class ConsoleSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NoteRow(Base):
+    """An advocate's private note on a conversation, encrypted; it goes with the conversation."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(String(64), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebOutboxRow(Base):
+    """A message for a web chat page that the page has not fetched yet.
+
+    The web chat has no provider to push through: an advocate's words wait here,
+    encrypted, until the page asks for them, and are deleted once fetched.
+    """
+
+    __tablename__ = "web_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(String(64), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConsoleSettingRow(Base):
+    """A setting an admin changed in the console (opening hours); overrides the environment."""
+
+    __tablename__ = "console_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1024))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -29,6 +29,7 @@ class Runtime:
     settings: Settings
     store: Store
     engine: Engine
+    availability: Availability
 
     def close(self) -> None:
         self.store.close()
@@ -105,4 +106,4 @@ def build_runtime(settings: Settings, understanding: Understanding | None = None
         actions=actions,
     )
     log.info("event=runtime_ready languages=%s", ",".join(catalogs.languages))
-    return Runtime(settings=settings, store=store, engine=engine)
+    return Runtime(settings=settings, store=store, engine=engine, availability=availability)

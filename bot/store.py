@@ -18,7 +18,16 @@ from sqlalchemy import Engine, case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.crypto import KeyRing
-from bot.models import AuditRow, HandoffRow, MessageRow, ProviderCopyRow, ReceiptRow, SessionRow
+from bot.models import (
+    AuditRow,
+    HandoffRow,
+    MessageRow,
+    NoteRow,
+    ProviderCopyRow,
+    ReceiptRow,
+    SessionRow,
+    WebOutboxRow,
+)
 
 
 def utcnow() -> datetime:
@@ -28,6 +37,10 @@ def utcnow() -> datetime:
 def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything Haven stores is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+TIED_TO_SESSION = (HandoffRow, NoteRow, WebOutboxRow)
+"""Tables whose rows go when their conversation goes (besides its messages)."""
 
 
 @dataclass
@@ -48,6 +61,17 @@ class Conversation:
     rate_notified: bool = False
     vars: dict[str, Any] = field(default_factory=dict)
     is_new: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message of a transcript: ``in`` from the person, ``out`` from Haven,
+    ``adv`` from an advocate, ``sys`` a note for advocates (an SMS that did not arrive)."""
+
+    id: int
+    direction: str
+    text: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -102,12 +126,13 @@ class Transaction:
         row.data = self.keys.encrypt(json.dumps(conversation.vars, ensure_ascii=False))
         self.db.flush()
 
-    def append_message(self, key: str, direction: str, text: str, at: datetime) -> None:
-        self.db.add(
-            MessageRow(
-                session_key=key, direction=direction, body=self.keys.encrypt(text), created_at=at
-            )
+    def append_message(self, key: str, direction: str, text: str, at: datetime) -> MessageRow:
+        """Add a message to the transcript; its id is known once the session is flushed."""
+        row = MessageRow(
+            session_key=key, direction=direction, body=self.keys.encrypt(text), created_at=at
         )
+        self.db.add(row)
+        return row
 
     def transcript(self, key: str) -> list[tuple[str, str]]:
         rows = self.db.scalars(
@@ -121,19 +146,28 @@ class Transaction:
         The provider's copies of its messages become due for deletion at once.
         """
         release_copies(self.db, ProviderCopyRow.session_key == key, utcnow())
-        self.db.execute(delete(HandoffRow).where(HandoffRow.session_key == key))
+        for table in TIED_TO_SESSION:
+            self.db.execute(delete(table).where(table.session_key == key))
         messages = self.db.execute(delete(MessageRow).where(MessageRow.session_key == key))
         sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
         self.db.flush()
         return int(messages.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
 
-    def transcript_since(self, key: str, since: datetime) -> list[tuple[str, str]]:
+    def messages_since(self, key: str, since: datetime, after: int = 0) -> list[Line]:
+        """The transcript from ``since`` on, with ids; only ids above ``after``."""
         rows = self.db.scalars(
             select(MessageRow)
-            .where(MessageRow.session_key == key, MessageRow.created_at >= since)
+            .where(
+                MessageRow.session_key == key,
+                MessageRow.created_at >= since,
+                MessageRow.id > after,
+            )
             .order_by(MessageRow.id)
         )
-        return [(row.direction, self.keys.decrypt(row.body)) for row in rows]
+        return [
+            Line(row.id, row.direction, self.keys.decrypt(row.body), aware(row.created_at))
+            for row in rows
+        ]
 
     def keep_copy(
         self, channel: str, key: str | None, ref: str, due_at: datetime | None, now: datetime
@@ -213,7 +247,8 @@ class Store:
         with self._sessions.begin() as db:
             idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
             release_copies(db, ProviderCopyRow.session_key.in_(idle), now or utcnow())
-            db.execute(delete(HandoffRow).where(HandoffRow.session_key.in_(idle)))
+            for table in TIED_TO_SESSION:
+                db.execute(delete(table).where(table.session_key.in_(idle)))
             messages = db.execute(delete(MessageRow).where(MessageRow.session_key.in_(idle)))
             sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
             receipts = db.execute(delete(ReceiptRow).where(ReceiptRow.created_at < cutoff))

@@ -20,8 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 
 from bot.channels.base import InputError
-from bot.channels.sms import FINAL_STATUSES, SmsChannel
+from bot.channels.sms import FINAL_STATUSES, NOT_DELIVERED, SmsChannel
 from bot.config import Settings
+from bot.handoff import ACTIVE
 from bot.request_body import BodyError, media_type, read_limited
 from bot.runtime import Runtime
 from bot.store import utcnow
@@ -76,19 +77,28 @@ def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
         sid, state, to = form.get("MessageSid", ""), form.get("MessageStatus", ""), form.get("To")
         if not sid or not state:
             return PlainTextResponse("MessageSid and MessageStatus are required", status_code=400)
-        if state in ("failed", "undelivered"):
+        if state in NOT_DELIVERED:
             log.warning("event=sms_not_delivered status=%s", state)
         if state in FINAL_STATUSES:
-            await run_in_threadpool(remember_final, runtime, settings, sid, to)
+            await run_in_threadpool(remember_final, runtime, settings, sid, to, state)
         return Response(status_code=204)
 
     return router
 
 
-def remember_final(runtime: Runtime, settings: Settings, sid: str, to: str | None) -> None:
-    """A message Haven sent is final: its copy at Twilio becomes due for deletion."""
+def remember_final(
+    runtime: Runtime, settings: Settings, sid: str, to: str | None, state: str
+) -> None:
+    """A message Haven sent is final: its copy at Twilio becomes due for deletion.
+
+    One that did not arrive while a person is on the way or there is noted in the
+    conversation, so the advocate's console shows it.
+    """
     now = utcnow()
     key = runtime.store.keys.session_key(SmsChannel.name, to) if to else None
     with runtime.store.transaction() as tx:
         delay = timedelta(seconds=settings.twilio_delete_after)
         tx.keep_sent_copy(SmsChannel.name, key, sid, delay, now)
+        person = tx.load(key) if key and state in NOT_DELIVERED else None
+        if person is not None and person.handoff in ACTIVE:
+            tx.append_message(person.key, "sys", f"An SMS did not reach the person ({state}).", now)

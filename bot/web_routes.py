@@ -11,10 +11,11 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot import web_outbox
 from bot.channels.base import InputError
 from bot.channels.web import WebChannel
 from bot.config import Settings
@@ -79,6 +80,19 @@ def web_router(settings: Settings, runtime: Runtime) -> APIRouter:
         else:
             response.set_cookie(COOKIE, sender, httponly=True, samesite="strict", secure=secure)
         return response
+
+    @router.get("/chat/inbox")
+    async def inbox(request: Request, after: int = Query(default=0, ge=0)) -> Response:
+        """What an advocate said since item ``after``; asking acknowledges the items before."""
+        sender = request.cookies.get(COOKIE)
+        items: list[dict[str, object]] = []
+        with_person = False
+        if sender:
+            key = runtime.store.keys.session_key(channel.name, sender)
+            found = await run_in_threadpool(web_outbox.fetch, runtime.store, key, after)
+            items, with_person = found.items, found.with_person
+        body = {"items": items, "with_person": with_person}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     @router.post("/chat/exit")
     async def quick_exit(request: Request) -> Response:

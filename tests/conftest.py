@@ -19,9 +19,10 @@ from bot.engine import Engine
 from bot.messages import Inbound, Outcome
 from bot.runtime import Runtime, Understanding, build_runtime, build_understanding
 from resources_db.seed import load_seed
+from tests.console_harness import Console, open_console
 from tests.haven_cli import Haven
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+from tests.live_server import Live, live_haven
+from tests.settings import TEST_SECRET, SettingsMaker, make_settings
 
 
 @pytest.fixture(scope="session")
@@ -48,26 +49,21 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(
+def settings_with(
     tmp_path: Path, model_dir: Path, encryption_key: str, template_database: Path
-) -> Settings:
+) -> SettingsMaker:
+    """Settings with some values changed, on a copy of the migrated and seeded database."""
     shutil.copyfile(template_database, tmp_path / "haven.db")
-    return make_settings(tmp_path, model_dir, encryption_key)
+
+    def make(**overrides: object) -> Settings:
+        return make_settings(tmp_path, model_dir, encryption_key, **overrides)
+
+    return make
 
 
-def make_settings(
-    tmp_path: Path, model_dir: Path, encryption_key: str, **overrides: object
-) -> Settings:
-    values: dict[str, object] = {
-        "env": "test",
-        "var_dir": tmp_path / "var",
-        "model_dir": model_dir,
-        "database_url": f"sqlite:///{tmp_path / 'haven.db'}",
-        "encryption_keys": encryption_key,
-        "secret_key": TEST_SECRET,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+@pytest.fixture
+def settings(settings_with: SettingsMaker) -> Settings:
+    return settings_with()
 
 
 @pytest.fixture(scope="session")
@@ -169,3 +165,17 @@ def haven(tmp_path: Path, model_dir: Path, encryption_key: str) -> Haven:
     work = tmp_path / "cwd"  # no stray .env file can reach the command from here
     work.mkdir()
     return Haven(env=env, cwd=work, database=database)
+
+
+@pytest.fixture
+def console(settings_with: SettingsMaker, understanding: Understanding) -> Iterator[Console]:
+    """The whole app with fake Telegram and Twilio servers and three advocate accounts."""
+    with open_console(settings_with, understanding) as opened:
+        yield opened
+
+
+@pytest.fixture
+def live(settings_with: SettingsMaker, understanding: Understanding) -> Iterator[Live]:
+    """Haven served by uvicorn on a loopback port."""
+    with live_haven(settings_with, understanding) as running:
+        yield running

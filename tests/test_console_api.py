@@ -2,157 +2,100 @@
 
 from __future__ import annotations
 
-import itertools
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 
-from bot.advocates import MAX_FAILED_LOGINS, add_advocate
-from bot.app import create_app
+from bot.advocates import MAX_FAILED_LOGINS
 from bot.console_routes import PREFIX
-from bot.models import AuditRow
-from bot.runtime import Runtime, Understanding, build_runtime
-from tests.conftest import make_settings
-from tests.fake_telegram import FakeBotApi, fake_bot_api
-from tests.fake_twilio import FakeTwilio, fake_twilio
-
-TOKEN, SECRET = "123456:console-test", "console-secret"
-ACCOUNT, AUTH = "AC" + "1" * 32, "twilio-console-token"
-PUBLIC = "https://haven.example.org"
-HTTPS = "https://testserver"  # the console cookie is Secure: browsers send it over https only
-PASSWORD = "a long enough password"
-SURVIVOR_PHONE = "+15005550006"
-
-
-@dataclass
-class Console:
-    client: TestClient
-    runtime: Runtime
-    bot_api: FakeBotApi
-    twilio: FakeTwilio
-    ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    def login(self, username: str, password: str = PASSWORD) -> TestClient:
-        """A separate browser for one advocate, signed in; its CSRF token set as a header."""
-        browser = TestClient(self.client.app, base_url=HTTPS)
-        response = browser.post(
-            f"{PREFIX}/login", json={"username": username, "password": password}
-        )
-        assert response.status_code == 200, response.text
-        browser.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-        return browser
-
-    def telegram(self, chat: int, text: str | None = None, choice: str | None = None) -> None:
-        update_id = next(self.ids)
-        if choice is not None:
-            update: dict[str, Any] = {
-                "update_id": update_id,
-                "callback_query": {
-                    "id": f"cb{update_id}",
-                    "chat_instance": "1",
-                    "data": choice,
-                    "from": {"id": chat, "is_bot": False, "first_name": "A", "language_code": "en"},
-                    "message": {
-                        "message_id": 1,
-                        "date": int(time.time()),
-                        "chat": {"id": chat, "type": "private"},
-                        "text": "x",
-                    },
-                },
-            }
-        else:
-            update = {
-                "update_id": update_id,
-                "message": {
-                    "message_id": update_id,
-                    "date": int(time.time()),
-                    "text": text,
-                    "chat": {"id": chat, "type": "private"},
-                    "from": {"id": chat, "is_bot": False, "first_name": "A", "language_code": "en"},
-                },
-            }
-        response = self.client.post(
-            "/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        )
-        assert response.status_code == 200
-
-    def sms(self, body: str, sender: str = SURVIVOR_PHONE) -> None:
-        params = {"MessageSid": f"SM{next(self.ids):032d}", "From": sender, "Body": body}
-        signature = RequestValidator(AUTH).compute_signature(PUBLIC + "/webhooks/twilio", params)
-        response = self.client.post(
-            "/webhooks/twilio",
-            content=urlencode(params),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": signature,
-            },
-        )
-        assert response.status_code == 200
-
-    def queue_telegram(self, chat: int, consent: str = "share") -> None:
-        self.telegram(chat, "hi")
-        self.telegram(chat, choice="yes")
-        self.telegram(chat, "I want to talk to a person")
-        self.telegram(chat, "Mexico")  # a Telegram chat does not tell the country
-        self.telegram(chat, choice=consent)
-
-    def audit(self) -> list[tuple[str, str, str | None]]:
-        with self.runtime.store.transaction() as tx:
-            return [(r.actor, r.action, r.conversation) for r in tx.db.scalars(select(AuditRow))]
-
-
-@pytest.fixture
-def console(
-    tmp_path: Path, model_dir: Path, encryption_key: str, understanding: Understanding
-) -> Iterator[Console]:
-    with fake_bot_api(TOKEN) as bot_api, fake_twilio(ACCOUNT, AUTH) as twilio:
-        settings = make_settings(
-            tmp_path,
-            model_dir,
-            encryption_key,
-            public_url=PUBLIC,
-            telegram_bot_token=TOKEN,
-            telegram_webhook_secret=SECRET,
-            telegram_api_url=bot_api.url,
-            twilio_account_sid=ACCOUNT,
-            twilio_auth_token=AUTH,
-            twilio_api_url=twilio.url,
-            twilio_from="+15005550001",
-        )
-        runtime = build_runtime(settings, understanding)
-        add_advocate(runtime.store, "ana", PASSWORD)
-        add_advocate(runtime.store, "ben", PASSWORD)
-        add_advocate(runtime.store, "root", PASSWORD, admin=True)
-        app = create_app(settings, runtime)
-        app.state.telegram.per_chat_interval = 0.0
-        with TestClient(app) as client:
-            console = Console(client, runtime, bot_api, twilio)
-            console.login("ana").post(f"{PREFIX}/me/availability", json={"available": True})
-            yield console
-
-
-def first_in_queue(browser: TestClient) -> dict[str, Any]:
-    items = browser.get(f"{PREFIX}/queue").json()["items"]
-    assert items
-    return dict(items[0])
-
+from bot.store import utcnow
+from tests.console_harness import (
+    HTTPS,
+    PASSWORD,
+    PUBLIC,
+    SURVIVOR_PHONE,
+    Console,
+    first_in_queue,
+)
 
 # -- sign-in and CSRF -----------------------------------------------------------------------------
 
 
-def test_every_call_needs_a_signed_in_advocate(console: Console) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/me", None),
+        ("POST", "/me/availability", {"available": True}),
+        ("GET", "/queue", None),
+        ("GET", "/conversations", None),
+        ("POST", "/conversations/x/claim", None),
+        ("GET", "/conversations/x", None),
+        ("GET", "/conversations/x/canned", None),
+        ("POST", "/conversations/x/messages", {"text": "hi"}),
+        ("POST", "/conversations/x/notes", {"text": "hi"}),
+        ("POST", "/conversations/x/transfer", {"to": "ben"}),
+        ("POST", "/conversations/x/close", {}),
+        ("GET", "/events", None),
+        ("GET", "/advocates", None),
+        ("POST", "/advocates", {"username": "eve", "password": PASSWORD}),
+        ("DELETE", "/advocates/ben", None),
+        ("GET", "/opening-hours", None),
+        ("PUT", "/opening-hours", {"hours": ""}),
+        ("POST", "/logout", None),
+    ],
+)
+def test_every_call_needs_a_signed_in_advocate(
+    console: Console, method: str, path: str, body: dict[str, object] | None
+) -> None:
     anonymous = TestClient(console.client.app, base_url=HTTPS)
-    assert anonymous.get(f"{PREFIX}/queue").status_code == 401
-    assert anonymous.post(f"{PREFIX}/me/availability", json={"available": True}).status_code == 401
-    assert anonymous.get(f"{PREFIX}/conversations/whatever").status_code == 401
+    assert anonymous.request(method, f"{PREFIX}{path}", json=body).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/me/availability", {"available": True}),
+        ("POST", "/conversations/x/claim", None),
+        ("POST", "/conversations/x/messages", {"text": "hi"}),
+        ("POST", "/conversations/x/notes", {"text": "hi"}),
+        ("POST", "/conversations/x/transfer", {"to": "ben"}),
+        ("POST", "/conversations/x/close", {}),
+        ("POST", "/advocates", {"username": "eve", "password": PASSWORD}),
+        ("DELETE", "/advocates/ben", None),
+        ("PUT", "/opening-hours", {"hours": ""}),
+        ("POST", "/logout", None),
+    ],
+)
+def test_every_change_needs_the_csrf_token(
+    console: Console, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    root = console.login("root")
+    del root.headers["X-CSRF-Token"]
+    assert root.request(method, f"{PREFIX}{path}", json=body).status_code == 403
+
+
+def test_me_names_the_advocate_and_gives_the_csrf_token_again(console: Console) -> None:
+    ana = console.login("ana")
+    me = ana.get(f"{PREFIX}/me").json()
+    assert (me["username"], me["role"], me["available"]) == ("ana", "advocate", True)
+    assert me["csrf_token"] == ana.headers["X-CSRF-Token"]
+
+
+def test_signing_out_ends_the_session(console: Console) -> None:
+    ana = console.login("ana")
+    assert ana.post(f"{PREFIX}/logout").status_code == 204
+    assert ana.get(f"{PREFIX}/queue").status_code == 401
+
+
+def test_an_idle_session_ends(console: Console) -> None:
+    from bot.advocates import session_of
+
+    ana = console.login("ana")
+    cookie = ana.cookies["haven_console"]
+    later = utcnow() + timedelta(seconds=console.runtime.settings.console_idle + 1)
+    assert session_of(console.runtime.store, cookie, timedelta(seconds=60), now=later) is None
+    assert ana.get(f"{PREFIX}/queue").status_code == 401
 
 
 def test_a_wrong_password_is_refused_and_audited(console: Console) -> None:
@@ -242,7 +185,9 @@ def test_a_reply_reaches_the_telegram_chat_and_the_person_answers_the_advocate(
     assert last["chat_id"] == 1005 and last["text"] == "Hello, I am Ana. I am here to help."
     console.telegram(1005, "thank you <b>Ana</b>")
     messages = ana.get(f"{PREFIX}/conversations/{item['id']}").json()["messages"]
-    assert {"direction": "in", "text": "thank you <b>Ana</b>"} in messages
+    said = [(message["direction"], message["text"]) for message in messages]
+    assert ("adv", "Hello, I am Ana. I am here to help.") in said
+    assert said[-1] == ("in", "thank you <b>Ana</b>")
     assert console.bot_api.of("sendMessage")[-1]["text"] == last["text"]  # the bot kept quiet
 
 
@@ -284,9 +229,11 @@ def test_closing_returns_the_person_to_the_bot(console: Console) -> None:
     }
     told = console.bot_api.of("sendMessage")[-1]
     assert told["chat_id"] == 1007
-    assert told["text"] == "The chat with the person has ended. You are back with Haven."
-    console.telegram(1007, "2")  # the second menu option, from the bot again
-    assert console.bot_api.of("sendMessage")[-1]["text"]
+    assert told["text"].startswith("The chat with the person has ended. You are back with Haven.")
+    assert told["text"].endswith("What would you like to do?")
+    assert "help" in str(told["reply_markup"])  # the menu's buttons
+    console.telegram(1007, choice="signs")  # the bot answers again
+    assert console.bot_api.of("sendMessage")[-1]["text"].startswith("Some signs")
     assert ana.get(f"{PREFIX}/conversations/{item['id']}").status_code == 404
 
 

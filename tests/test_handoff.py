@@ -242,9 +242,26 @@ def test_opening_hours_are_read_in_their_time_zone() -> None:
     assert OpeningHours.parse("", "UTC").open_at(datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
 
 
-def test_unreadable_opening_hours_refuse_to_start() -> None:
-    with pytest.raises(ConfigError, match="HAVEN_OPENING_HOURS"):
-        OpeningHours.parse("weekdays 9 to 5", "UTC")
+def test_unreadable_opening_hours_refuse_to_start(
+    tmp_path: Path, model_dir: Path, encryption_key: str, understanding: Understanding
+) -> None:
+    settings = make_settings(tmp_path, model_dir, encryption_key, opening_hours="weekdays 9 to 5")
+    with pytest.raises(ConfigError, match=r"HAVEN_OPENING_HOURS: .*cannot read 'WEEKDAYS 9 TO 5'"):
+        build_runtime(settings, understanding)
+
+
+@pytest.mark.parametrize("spec", ["FR-MO 09:00-17:00", "MO 17:00-09:00", "MO 09:00-25:00"])
+def test_opening_hours_that_end_before_they_start_or_do_not_exist_are_refused(spec: str) -> None:
+    with pytest.raises(ConfigError):
+        OpeningHours.parse(spec, "UTC")
+
+
+def test_opening_hours_are_written_back_as_they_are_read() -> None:
+    spec = "mo-fr 09:00-17:00, sa 10:00-24:00"
+    assert OpeningHours.parse(spec, "UTC").spec == "MO-FR 09:00-17:00, SA 10:00-24:00"
+    assert OpeningHours.parse("SA 10:00-24:00", "UTC").open_at(
+        datetime(2026, 11, 28, 23, 59, tzinfo=UTC)
+    )
 
 
 def test_audit_entries_older_than_their_retention_are_purged(runtime: Runtime) -> None:

@@ -9,8 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, text
 
+from bot.advocates import Advocate, add_advocate
+from bot.app import create_app
+from bot.console_events import Watch, changes
+from bot.console_routes import PREFIX
+from bot.models import NoteRow, WebOutboxRow
 from bot.runtime import Runtime, Understanding, build_runtime
 from bot.store import utcnow
 from resources_db.importer import import_path
@@ -119,3 +125,41 @@ def test_the_find_help_flow_uses_the_directory_on_postgres(
     chat.say("legal help")
     text = chat.text()
     assert text.index("Centro Legal Austin") < text.index("National Human Trafficking Hotline")
+
+
+def test_a_handed_over_web_chat_is_worked_from_the_console_on_postgres(
+    pg_runtime: Runtime,
+) -> None:
+    password = "a long enough password"
+    add_advocate(pg_runtime.store, "ana", password)
+    with TestClient(create_app(pg_runtime.settings, pg_runtime)) as client:
+        ana = TestClient(client.app)
+        token = ana.post(f"{PREFIX}/login", json={"username": "ana", "password": password})
+        ana.headers["X-CSRF-Token"] = token.json()["csrf_token"]
+        ana.post(f"{PREFIX}/me/availability", json={"available": True})
+        page = TestClient(client.app)
+        for payload in (
+            {"text": "hi"},
+            {"choice": "yes"},
+            {"choice": "person"},
+            {"text": "Mexico"},
+        ):
+            page.post("/chat/messages", json=payload)
+        page.post("/chat/messages", json={"choice": "share"})
+        (waiting,) = ana.get(f"{PREFIX}/queue").json()["items"]
+        chat = waiting["id"]
+        assert ana.post(f"{PREFIX}/conversations/{chat}/claim").status_code == 200
+        ana.post(f"{PREFIX}/conversations/{chat}/notes", json={"text": "a note"})
+        ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi, I'm Ana."})
+        (item,) = page.get("/chat/inbox").json()["items"]
+        assert item["replies"][0]["text"] == "Hi, I'm Ana."
+        watch = Watch(start=0)
+        assert ("held", {"items": [ana.get(f"{PREFIX}/conversations").json()["items"][0]]}) in (
+            changes(pg_runtime.store, Advocate(1, "ana", "advocate"), watch)
+        )
+        assert ana.post(f"{PREFIX}/conversations/{chat}/close", json={}).json()["told"] is True
+    retention = pg_runtime.settings.retention
+    pg_runtime.store.purge_idle(retention, now=utcnow() + timedelta(seconds=retention + 1))
+    with pg_runtime.store.transaction() as tx:
+        assert tx.db.scalars(select(NoteRow)).all() == []
+        assert tx.db.scalars(select(WebOutboxRow)).all() == []

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.engine import Engine
+from bot.handoff import ASSIGNED, QUEUED
 from bot.messages import Outcome
+from bot.models import AdvocateRow, HandoffRow
 from bot.runtime import Runtime, Understanding, build_runtime
 from bot.safety import Action, read_safety_words
-from bot.store import Conversation
+from bot.store import Conversation, utcnow
 from bot.text import normalize
 from nlu.training_data import read_examples
 from tests.conftest import Chat, make_settings
@@ -278,6 +281,86 @@ def test_delete_emergency_menu_and_language_words_work_in_every_state(
     outcome = person.say(word)
     assert outcome.exited is False
     assert position(person) == ROUTING[action]
+
+
+# -- with a person on the way or there --------------------------------------------------------
+
+HANDED_OVER = ("hi", Tap("yes"), Tap("person"), "Mexico", Tap("share"))
+WITH_A_PERSON = (QUEUED, ASSIGNED)
+KEPT_FOR_THE_ADVOCATE = {Action.MENU: "menu", Action.LANGUAGE: "language"}
+
+
+@pytest.fixture(params=WITH_A_PERSON)
+def handed_over(request: pytest.FixtureRequest, runtime: Runtime, person: Chat) -> Chat:
+    """A person in the queue, or held by an advocate: the bot is silent but for safety."""
+    with runtime.store.transaction() as tx:
+        tx.db.add(
+            AdvocateRow(
+                username="ana",
+                password_hash="not used here",
+                role="advocate",
+                available=True,
+                failed_logins=0,
+                created_at=utcnow(),
+            )
+        )
+    for message in HANDED_OVER:
+        send(person, message)
+    if request.param == ASSIGNED:
+        with runtime.store.transaction() as tx:
+            row = tx.db.scalars(select(HandoffRow)).one()
+            row.state, row.assigned_to = ASSIGNED, 1
+            conversation = tx.load(row.session_key)
+            assert conversation is not None
+            conversation.handoff = ASSIGNED
+            tx.save(conversation)
+    conversation = stored(person)
+    assert conversation is not None and conversation.handoff == request.param
+    return person
+
+
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params(WIPING))
+def test_exit_and_stop_words_wipe_with_a_person_on_the_way_or_there(
+    handed_over: Chat, action: Action, language: str, word: str
+) -> None:
+    outcome = handed_over.say(word)
+    assert outcome.exited is True and outcome.replies == ()
+    assert stored(handed_over) is None
+
+
+@pytest.mark.parametrize(
+    ("action", "language", "word"),
+    first_word_params({Action.DELETE: ROUTING[Action.DELETE]}),
+)
+def test_delete_words_ask_and_erase_with_a_person_on_the_way_or_there(
+    handed_over: Chat, action: Action, language: str, word: str
+) -> None:
+    handed_over.say(word)
+    assert position(handed_over) == ROUTING[Action.DELETE]
+    handed_over.say(choice="yes")
+    assert stored(handed_over) is None
+
+
+@pytest.mark.parametrize(
+    ("action", "language", "word"),
+    first_word_params({Action.EMERGENCY: ROUTING[Action.EMERGENCY]}),
+)
+def test_emergency_words_give_the_number_with_a_person_on_the_way_or_there(
+    handed_over: Chat, action: Action, language: str, word: str
+) -> None:
+    outcome = handed_over.say(word)
+    assert "911" in " ".join(reply.text for reply in outcome.replies)  # Mexico's number
+    conversation = stored(handed_over)
+    assert conversation is not None and conversation.handoff in WITH_A_PERSON
+
+
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params(KEPT_FOR_THE_ADVOCATE))
+def test_other_words_go_to_the_advocate_with_a_person_on_the_way_or_there(
+    handed_over: Chat, action: Action, language: str, word: str
+) -> None:
+    outcome = handed_over.say(word)
+    assert outcome.replies == ()
+    assert transcript(handed_over)[-1] == ("in", word)
 
 
 @pytest.mark.parametrize(("action", "language", "word"), first_word_params(WIPING))

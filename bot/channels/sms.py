@@ -26,6 +26,7 @@ MAX_MESSAGE_CHARS = 1600
 """Twilio refuses longer message bodies."""
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "received", "read"})
 """Message statuses after which nothing changes at Twilio: its copy can be deleted."""
+NOT_DELIVERED = frozenset({"undelivered", "failed"})
 MAX_FIELD_CHARS = 64
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？؟])\s+")
 

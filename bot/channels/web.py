@@ -46,4 +46,5 @@ class WebChannel:
             ],
             "lang": outcome.language,
             "exited": outcome.exited,
+            "with_person": outcome.with_person,
         }

@@ -6,6 +6,9 @@
 
 (function () {
   const ESCAPE_WINDOW_MS = 1000;
+  const INBOX_POLL_MS = 3000;  // while a person is on the way or there
+  let inboxAfter = 0;
+  let polling = null;
   let exitUrl = "https://www.google.com/search?q=weather";
   let lastEscape = 0;
   let leaving = false;
@@ -18,6 +21,7 @@
   function quickExit() {
     if (leaving) return;
     leaving = true;
+    stopPolling();
     try { sessionStorage.clear(); localStorage.clear(); } catch (e) { /* storage may be off */ }
     log.textContent = "";
     options.textContent = "";
@@ -50,6 +54,45 @@
     });
   }
 
+  function showOutcome(outcome) {
+    const rtl = outcome.replies.some(function (reply) { return reply.rtl; });
+    document.documentElement.setAttribute("lang", outcome.lang || "en");
+    document.documentElement.setAttribute("dir", rtl ? "rtl" : "ltr");
+    let choices = [];
+    outcome.replies.forEach(function (reply) {
+      show(reply.text, "bot", reply.rtl, outcome.lang);
+      if (reply.options.length) choices = reply.options;
+    });
+    showOptions(choices, outcome.lang, rtl);
+    if (outcome.with_person) startPolling();
+  }
+
+  // An advocate's words are not an answer to a request: while a person is on the way or
+  // there, the page asks for them every few seconds. Asking acknowledges what it showed.
+  function checkInbox() {
+    if (leaving) return;
+    fetch("/chat/inbox?after=" + inboxAfter, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (inbox) {
+        if (!inbox) return;
+        inbox.items.forEach(function (item) {
+          inboxAfter = Math.max(inboxAfter, item.id);
+          showOutcome(item);
+        });
+        if (!inbox.with_person && !inbox.items.length) stopPolling();
+      })
+      .catch(function () {});
+  }
+
+  function startPolling() {
+    if (polling === null) polling = window.setInterval(checkInbox, INBOX_POLL_MS);
+  }
+
+  function stopPolling() {
+    if (polling !== null) window.clearInterval(polling);
+    polling = null;
+  }
+
   function send(payload, shown) {
     if (shown) show(shown, "person", false, null);
     options.textContent = "";
@@ -62,15 +105,7 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (outcome) {
         if (!outcome) { show("Sorry, that did not reach us. Please try again.", "bot", false, "en"); return; }
-        const rtl = outcome.replies.some(function (reply) { return reply.rtl; });
-        document.documentElement.setAttribute("lang", outcome.lang || "en");
-        document.documentElement.setAttribute("dir", rtl ? "rtl" : "ltr");
-        let choices = [];
-        outcome.replies.forEach(function (reply) {
-          show(reply.text, "bot", reply.rtl, outcome.lang);
-          if (reply.options.length) choices = reply.options;
-        });
-        showOptions(choices, outcome.lang, rtl);
+        showOutcome(outcome);
       });
   }
 

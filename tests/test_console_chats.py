@@ -1,0 +1,260 @@
+"""Working a chat from the console: notes, transfer, canned texts, the web chat, failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.console_routes import MAX_NOTE_CHARS, PREFIX
+from bot.models import NoteRow, WebOutboxRow
+from bot.store import utcnow
+from tests.console_harness import Console
+
+
+def notes_kept(console: Console) -> int:
+    with console.runtime.store.transaction() as tx:
+        return len(tx.db.scalars(select(NoteRow)).all())
+
+
+# -- what an advocate holds -----------------------------------------------------------------------
+
+
+def test_my_chats_lists_what_the_advocate_holds_and_admins_see_all(console: Console) -> None:
+    console.queue_telegram(2001)
+    ana, ben, root = console.login("ana"), console.login("ben"), console.login("root")
+    chat = console.claimed(ana)
+    assert [item["id"] for item in ana.get(f"{PREFIX}/conversations").json()["items"]] == [chat]
+    assert ben.get(f"{PREFIX}/conversations").json()["items"] == []
+    (held,) = root.get(f"{PREFIX}/conversations").json()["items"]
+    assert held["assigned_to"] == "ana"
+
+
+def test_a_reply_before_claiming_is_refused(console: Console) -> None:
+    console.queue_telegram(2002)
+    root = console.login("root")
+    chat = root.get(f"{PREFIX}/queue").json()["items"][0]["id"]
+    response = root.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "hi"})
+    assert response.status_code == 409
+
+
+# -- notes ----------------------------------------------------------------------------------------
+
+
+def test_a_note_is_shown_with_the_chat_and_never_sent(console: Console) -> None:
+    console.queue_telegram(2003)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    sent_before = len(console.bot_api.of("sendMessage"))
+    response = ana.post(f"{PREFIX}/conversations/{chat}/notes", json={"text": "prefers texts"})
+    assert response.status_code == 201
+    notes = ana.get(f"{PREFIX}/conversations/{chat}").json()["notes"]
+    assert [(note["author"], note["text"]) for note in notes] == [("ana", "prefers texts")]
+    assert len(console.bot_api.of("sendMessage")) == sent_before
+
+
+def test_notes_are_encrypted_at_rest(console: Console) -> None:
+    console.queue_telegram(2004)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    ana.post(f"{PREFIX}/conversations/{chat}/notes", json={"text": "prefers texts"})
+    with console.runtime.store.transaction() as tx:
+        (row,) = tx.db.scalars(select(NoteRow)).all()
+        assert b"prefers" not in row.body
+
+
+def test_an_oversized_note_is_refused(console: Console) -> None:
+    console.queue_telegram(2005)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    text = "x" * (MAX_NOTE_CHARS + 1)
+    assert ana.post(f"{PREFIX}/conversations/{chat}/notes", json={"text": text}).status_code == 413
+
+
+def test_notes_go_when_the_chat_is_wiped(console: Console) -> None:
+    console.queue_telegram(2006)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    ana.post(f"{PREFIX}/conversations/{chat}/notes", json={"text": "a note"})
+    ana.post(f"{PREFIX}/conversations/{chat}/close", json={"wipe": True})
+    assert notes_kept(console) == 0
+
+
+def test_notes_are_not_kept_past_the_retention_period(console: Console) -> None:
+    console.queue_telegram(2007)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    ana.post(f"{PREFIX}/conversations/{chat}/notes", json={"text": "a note"})
+    ana.post(f"{PREFIX}/conversations/{chat}/close", json={"outcome": "referred"})
+    store, retention = console.runtime.store, console.runtime.settings.retention
+    assert store.purge_idle(retention).sessions == 0  # the clock started again at close
+    store.purge_idle(retention, now=utcnow() + timedelta(seconds=retention + 1))
+    assert notes_kept(console) == 0
+    assert store.count_sessions() == 0
+
+
+# -- transfer -------------------------------------------------------------------------------------
+
+
+def test_a_transferred_chat_belongs_to_the_other_advocate(console: Console) -> None:
+    console.queue_telegram(2008)
+    ana, ben = console.login("ana"), console.login("ben")
+    chat = console.claimed(ana)
+    response = ana.post(f"{PREFIX}/conversations/{chat}/transfer", json={"to": "ben"})
+    assert response.status_code == 200 and response.json()["assigned_to"] == "ben"
+    assert ben.get(f"{PREFIX}/conversations/{chat}").status_code == 200
+    assert ana.get(f"{PREFIX}/conversations/{chat}").status_code == 403
+    assert ("ana", "transferred", chat) in console.audit()
+
+
+def test_a_transfer_to_nobody_is_refused(console: Console) -> None:
+    console.queue_telegram(2009)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    response = ana.post(f"{PREFIX}/conversations/{chat}/transfer", json={"to": "nobody"})
+    assert response.status_code == 404
+
+
+def test_only_the_holder_may_transfer(console: Console) -> None:
+    console.queue_telegram(2010)
+    ana, ben = console.login("ana"), console.login("ben")
+    chat = console.claimed(ana)
+    assert (
+        ben.post(f"{PREFIX}/conversations/{chat}/transfer", json={"to": "ben"}).status_code == 403
+    )
+
+
+# -- canned responses -----------------------------------------------------------------------------
+
+
+def test_canned_responses_are_in_the_persons_language_with_their_countrys_numbers(
+    console: Console,
+) -> None:
+    console.queue_web(greeting="hola, buenas tardes")
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    canned = ana.get(f"{PREFIX}/conversations/{chat}/canned").json()
+    assert canned["language"] == "es"
+    texts = {item["id"]: item["text"] for item in canned["items"]}
+    assert set(texts) == {"safe_to_talk", "safety_plan", "hotlines", "still_there"}
+    assert texts["safe_to_talk"] == console.runtime.engine.catalogs.text("es", "welcome.safe_now")
+    assert "911" in texts["safety_plan"]  # Mexico's emergency number
+    assert texts["safety_plan"].startswith(
+        console.runtime.engine.catalogs.text("es", "canned.safety_plan")
+    )
+
+
+# -- the web chat ---------------------------------------------------------------------------------
+
+
+def test_a_reply_reaches_the_web_chat_page_once(console: Console) -> None:
+    page = console.queue_web()
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    response = ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi, I'm Ana."})
+    assert response.status_code == 200
+    inbox = page.get("/chat/inbox").json()
+    assert inbox["with_person"] is True
+    (item,) = inbox["items"]
+    assert item["replies"][0]["text"] == "Hi, I'm Ana."
+    assert page.get(f"/chat/inbox?after={item['id']}").json()["items"] == []
+    with console.runtime.store.transaction() as tx:
+        assert tx.db.scalars(select(WebOutboxRow)).all() == []  # acknowledged, then deleted
+
+
+def test_an_unacknowledged_web_reply_is_given_again(console: Console) -> None:
+    page = console.queue_web()
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi, I'm Ana."})
+    first = page.get("/chat/inbox").json()["items"]
+    assert page.get("/chat/inbox").json()["items"] == first
+
+
+def test_the_web_chat_page_hears_the_closing_and_gets_the_menu(console: Console) -> None:
+    page = console.queue_web()
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    assert ana.post(f"{PREFIX}/conversations/{chat}/close", json={}).json()["told"] is True
+    inbox = page.get("/chat/inbox").json()
+    assert inbox["with_person"] is False
+    (reply,) = inbox["items"][0]["replies"]
+    assert reply["text"].startswith("The chat with the person has ended.")
+    assert "help" in [option["id"] for option in reply["options"]]
+
+
+def test_the_web_inbox_of_a_page_without_a_conversation_is_empty(console: Console) -> None:
+    from fastapi.testclient import TestClient
+
+    stranger = TestClient(console.client.app)
+    assert stranger.get("/chat/inbox").json() == {"items": [], "with_person": False}
+
+
+def test_the_web_outbox_is_erased_with_the_conversation(console: Console) -> None:
+    page = console.queue_web()
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi, I'm Ana."})
+    page.post("/chat/exit")
+    with console.runtime.store.transaction() as tx:
+        assert tx.db.scalars(select(WebOutboxRow)).all() == []
+
+
+# -- delivery failures ----------------------------------------------------------------------------
+
+
+def test_a_reply_telegram_refuses_is_reported_and_not_recorded(console: Console) -> None:
+    console.queue_telegram(2011)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}
+    console.bot_api.failures["sendMessage"] = [(403, blocked)]
+    response = ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "are you ok?"})
+    assert response.status_code == 502
+    assert "not delivered" in response.json()["detail"]
+    messages = ana.get(f"{PREFIX}/conversations/{chat}").json()["messages"]
+    assert "are you ok?" not in [message["text"] for message in messages]
+
+
+def test_a_closing_that_cannot_be_told_says_so(console: Console) -> None:
+    console.queue_telegram(2012)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}
+    console.bot_api.failures["sendMessage"] = [(403, blocked)]
+    closed = ana.post(f"{PREFIX}/conversations/{chat}/close", json={}).json()
+    assert closed["state"] == "closed" and closed["told"] is False and closed["error"]
+
+
+def test_an_unknown_outcome_category_is_refused(console: Console) -> None:
+    console.queue_telegram(2013)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    response = ana.post(f"{PREFIX}/conversations/{chat}/close", json={"outcome": "free text here"})
+    assert response.status_code == 422
+    assert ana.get(f"{PREFIX}/conversations/{chat}").status_code == 200  # still open
+
+
+def test_an_sms_that_did_not_arrive_shows_in_the_conversation(console: Console) -> None:
+    for body in ("hi", "yes", "I want to talk to a person", "1"):
+        console.sms(body)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi, this is Ana."})
+    console.sms_status("SM" + "9" * 32, "undelivered")
+    messages = ana.get(f"{PREFIX}/conversations/{chat}").json()["messages"]
+    assert (messages[-1]["direction"], messages[-1]["text"]) == (
+        "sys",
+        "An SMS did not reach the person (undelivered).",
+    )
+
+
+def test_a_delivered_sms_adds_nothing_to_the_conversation(console: Console) -> None:
+    for body in ("hi", "yes", "I want to talk to a person", "1"):
+        console.sms(body)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi, this is Ana."})
+    console.sms_status("SM" + "9" * 32, "delivered")
+    messages = ana.get(f"{PREFIX}/conversations/{chat}").json()["messages"]
+    assert messages[-1]["direction"] == "adv"

@@ -1,0 +1,139 @@
+"""The console's live stream, read from a real server as a browser's EventSource would."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.advocates import add_advocate, log_in, session_of
+from bot.console_routes import PREFIX
+from bot.store import utcnow
+from tests.live_server import Live
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def live(live: Live) -> Live:
+    """Two advocates, ana and ben."""
+    add_advocate(live.runtime.store, "ana", PASSWORD)
+    add_advocate(live.runtime.store, "ben", PASSWORD)
+    return live
+
+
+def signed_in(live: Live, username: str) -> httpx.Client:
+    client = live.client()
+    response = client.post(f"{PREFIX}/login", json={"username": username, "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    client.post(f"{PREFIX}/me/availability", json={"available": True})
+    return client
+
+
+def events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
+    """Server-Sent Events as (name, data), comments and retry hints skipped."""
+    name, data = "", ""
+    for line in lines:
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            data = line.removeprefix("data: ")
+        elif line == "" and name:
+            yield name, json.loads(data)
+            name, data = "", ""
+
+
+def next_event(stream: Iterator[tuple[str, Any]], wanted: str) -> Any:
+    for name, data in stream:
+        if name == wanted:
+            return data
+    raise AssertionError(f"the stream ended before a {wanted!r} event")
+
+
+def test_a_new_chat_a_claim_and_a_new_message_arrive_on_the_stream(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        stream = events(response.iter_lines())
+        assert next_event(stream, "queue") == {"items": []}
+        page = live.person()
+        (waiting,) = next_event(stream, "queue")["items"]
+        assert (waiting["channel"], waiting["language"]) == ("web", "en")
+        ana.post(f"{PREFIX}/conversations/{waiting['id']}/claim").raise_for_status()
+        (held,) = next_event(stream, "held")["items"]
+        assert held["id"] == waiting["id"]
+        page.post("/chat/messages", json={"text": "are you there? <i>hi</i>"})
+        message = next_event(stream, "message")
+        while message["text"] != "are you there? <i>hi</i>":  # first, those since the stream began
+            message = next_event(stream, "message")
+        assert (message["conversation"], message["direction"]) == (waiting["id"], "in")
+
+
+def test_a_message_right_after_the_claim_is_not_missed(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    page = live.person()
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        (waiting,) = next_event(stream, "queue")["items"]
+        ana.post(f"{PREFIX}/conversations/{waiting['id']}/claim").raise_for_status()
+        page.post("/chat/messages", json={"text": "hello?"})  # before the stream looks again
+        message = next_event(stream, "message")
+        assert message["text"] == "hello?"
+
+
+def test_a_reconnecting_stream_sends_what_came_after_its_last_event(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    page = live.person()
+    chat = ana.get(f"{PREFIX}/queue").json()["items"][0]["id"]
+    ana.post(f"{PREFIX}/conversations/{chat}/claim").raise_for_status()
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        page.post("/chat/messages", json={"text": "first"})
+        last = next_event(stream, "message")["id"]
+    page.post("/chat/messages", json={"text": "while away"})
+    with ana.stream("GET", f"{PREFIX}/events", headers={"Last-Event-ID": str(last)}) as response:
+        message = next_event(events(response.iter_lines()), "message")
+        assert message["text"] == "while away"
+
+
+def test_another_advocates_chat_does_not_reach_the_stream(live: Live) -> None:
+    ana, ben = signed_in(live, "ana"), signed_in(live, "ben")
+    page = live.person()
+    with ben.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        (waiting,) = next_event(stream, "queue")["items"]
+        ana.post(f"{PREFIX}/conversations/{waiting['id']}/claim").raise_for_status()
+        assert next_event(stream, "queue") == {"items": []}
+        page.post("/chat/messages", json={"text": "hello"})
+        ben.post(f"{PREFIX}/logout").raise_for_status()
+        seen = [name for name, _ in stream]
+        assert "message" not in seen and seen[-1] == "signed_out"
+
+
+def test_signing_out_ends_the_stream(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        next_event(stream, "queue")
+        ana.post(f"{PREFIX}/logout").raise_for_status()
+        assert next_event(stream, "signed_out") == {}
+
+
+def test_the_stream_needs_a_signed_in_advocate(live: Live) -> None:
+    response = live.client().get(f"{PREFIX}/events")
+    assert response.status_code == 401
+
+
+def test_watching_does_not_keep_an_idle_session_alive(live: Live) -> None:
+    store = live.runtime.store
+    login = log_in(store, "ana", PASSWORD)
+    assert login is not None
+    idle = timedelta(minutes=30)
+    soon = utcnow() + timedelta(minutes=20)
+    assert session_of(store, login.cookie, idle, now=soon, touch=False) is not None
+    after_idle = utcnow() + timedelta(minutes=31)
+    assert session_of(store, login.cookie, idle, now=after_idle) is None
