@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+SHUTDOWN_GRACE_SECONDS = 5
+"""How long a stopping server waits for open requests: console streams never end by themselves."""
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -114,6 +118,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_config=None,
         access_log=False,  # access lines would carry query strings and addresses
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return 0
 

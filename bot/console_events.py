@@ -2,7 +2,9 @@
 
 Each open stream looks at the database about once a second and sends what
 changed: ``queue`` (the waiting chats, in order), ``held`` (the chats this
-advocate holds) and ``message`` (a new message in a held chat). Reading the
+advocate holds) and ``message`` (a new message in a chat this advocate holds;
+admins too get only their own, so that reading another's chat is always a
+``viewed`` entry in the audit log). Reading the
 database rather than a process's memory means any worker may serve the stream
 and any other worker may take the message. The stream ends with ``signed_out``
 when the session ends or times out; watching does not count as activity.

@@ -122,10 +122,12 @@ def console_router(
             return {"items": [conversation_item(tx, row) for row in waiting(tx)]}
 
     @router.get("/conversations")
-    def held(advocate: Viewer) -> dict[str, list[dict[str, Any]]]:
-        """The chats this advocate holds (for an admin: every chat someone holds)."""
+    def held(advocate: Viewer, everyone: bool = False) -> dict[str, list[dict[str, Any]]]:
+        """The chats this advocate holds; ``everyone=true`` (admins): every held chat."""
+        if everyone and not advocate.is_admin:
+            raise HTTPException(403, "only admins may see every chat")
         with store.transaction() as tx:
-            rows = held_by(tx, advocate)
+            rows = held_by(tx, None if everyone else advocate)
             return {"items": [conversation_item(tx, row) for row in rows]}
 
     @router.post("/conversations/{conversation_id}/claim")

@@ -150,13 +150,13 @@ def enqueue(tx: Transaction, conversation: Conversation, address: str, now: date
             id=secrets.token_urlsafe(16),
             session_key=conversation.key,
             channel=conversation.channel,
-            queued_at=now,
         )
         tx.db.add(row)
     row.state, row.priority, row.consent = QUEUED, priority, consent
     row.address = tx.keys.encrypt(address)
     row.summary = tx.keys.encrypt(json.dumps(summary, ensure_ascii=False))
-    row.notified_at, row.assigned_to, row.closed_at = now, None, None
+    row.queued_at, row.notified_at = now, now
+    row.assigned_to, row.assigned_at, row.closed_at, row.outcome = None, None, None, None
     tx.db.flush()
     conversation.handoff = QUEUED
     return place_in_line(tx, row)

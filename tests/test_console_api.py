@@ -257,3 +257,42 @@ def test_the_audit_names_who_did_what_and_holds_no_text(console: Console) -> Non
     entries = [entry for entry in console.audit() if entry[2] == item["id"]]
     assert [action for _, action, _ in entries] == ["claimed", "viewed", "replied", "closed"]
     assert "secret words" not in str(console.audit())
+
+
+def test_every_console_call_is_in_the_openapi_schema(console: Console) -> None:
+    paths = console.client.get("/openapi.json").json()["paths"]
+    expected = {
+        "/login": {"post"},
+        "/logout": {"post"},
+        "/me": {"get"},
+        "/me/availability": {"post"},
+        "/queue": {"get"},
+        "/conversations": {"get"},
+        "/conversations/{conversation_id}": {"get"},
+        "/conversations/{conversation_id}/claim": {"post"},
+        "/conversations/{conversation_id}/canned": {"get"},
+        "/conversations/{conversation_id}/messages": {"post"},
+        "/conversations/{conversation_id}/notes": {"post"},
+        "/conversations/{conversation_id}/transfer": {"post"},
+        "/conversations/{conversation_id}/close": {"post"},
+        "/events": {"get"},
+        "/advocates": {"get", "post"},
+        "/advocates/{username}": {"delete"},
+        "/opening-hours": {"get", "put"},
+    }
+    for path, methods in expected.items():
+        assert set(paths[PREFIX + path]) == methods, path
+
+
+def test_the_console_page_loads_only_its_own_script_and_style(console: Console) -> None:
+    page = console.client.get("/advocate")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert 'src="/advocate/console.js"' in page.text
+    assert "http" not in page.text.split("<body>")[1]  # no third-party resources
+
+
+def test_the_console_script_never_writes_html(console: Console) -> None:
+    script = console.client.get("/advocate/console.js").text
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+        assert sink not in script

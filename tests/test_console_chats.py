@@ -20,14 +20,16 @@ def notes_kept(console: Console) -> int:
 # -- what an advocate holds -----------------------------------------------------------------------
 
 
-def test_my_chats_lists_what_the_advocate_holds_and_admins_see_all(console: Console) -> None:
+def test_my_chats_lists_what_the_advocate_holds_and_admins_may_see_all(console: Console) -> None:
     console.queue_telegram(2001)
     ana, ben, root = console.login("ana"), console.login("ben"), console.login("root")
     chat = console.claimed(ana)
     assert [item["id"] for item in ana.get(f"{PREFIX}/conversations").json()["items"]] == [chat]
     assert ben.get(f"{PREFIX}/conversations").json()["items"] == []
-    (held,) = root.get(f"{PREFIX}/conversations").json()["items"]
+    assert root.get(f"{PREFIX}/conversations").json()["items"] == []
+    (held,) = root.get(f"{PREFIX}/conversations?everyone=true").json()["items"]
     assert held["assigned_to"] == "ana"
+    assert ben.get(f"{PREFIX}/conversations?everyone=true").status_code == 403
 
 
 def test_a_reply_before_claiming_is_refused(console: Console) -> None:
@@ -258,3 +260,19 @@ def test_a_delivered_sms_adds_nothing_to_the_conversation(console: Console) -> N
     console.sms_status("SM" + "9" * 32, "delivered")
     messages = ana.get(f"{PREFIX}/conversations/{chat}").json()["messages"]
     assert messages[-1]["direction"] == "adv"
+
+
+def test_a_person_who_asks_again_after_closing_waits_afresh(console: Console) -> None:
+    console.queue_telegram(2014)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    first = ana.get(f"{PREFIX}/conversations/{chat}").json()
+    ana.post(f"{PREFIX}/conversations/{chat}/close", json={"outcome": "information"})
+    console.telegram(2014, choice="person")
+    console.telegram(2014, choice="share")
+    (again,) = ana.get(f"{PREFIX}/queue").json()["items"]
+    assert again["state"] == "queued" and again["assigned"] is False
+    assert again["waiting_since"] > first["waiting_since"]
+    console.claimed(ana)
+    messages = ana.get(f"{PREFIX}/conversations/{again['id']}").json()["messages"]
+    assert all(message["at"] >= again["waiting_since"] for message in messages)

@@ -144,7 +144,17 @@
   }
 
   function showHeld(items) {
-    const list = $("held");
+    fillHeld($("held"), items);
+    if (current && !items.some(function (item) { return item.id === current.id; }) &&
+        current.assigned_to === (me && me.username)) {
+      current = null;
+      $("conversation").hidden = true;
+      status("That chat has ended, or is now held by another advocate.");
+    }
+    markUnread();
+  }
+
+  function fillHeld(list, items) {
     list.textContent = "";
     items.forEach(function (item) {
       const entry = element("li", item.priority === "emergency" ? "emergency" : "");
@@ -159,13 +169,13 @@
       entry.appendChild(view);
       list.appendChild(entry);
     });
-    if (current && !items.some(function (item) { return item.id === current.id; })) {
-      current = null;
-      $("conversation").hidden = true;
-      status("That chat is no longer yours.");
-    }
-    markUnread();
   }
+
+  $("everyone-load").addEventListener("click", function () {
+    api("GET", "/conversations?everyone=true")
+      .then(function (data) { fillHeld($("everyone"), data.items); })
+      .catch(function (error) { status(error.message); });
+  });
 
   function markUnread() {
     document.querySelectorAll("#held li").forEach(function (entry) {
@@ -209,6 +219,17 @@
     if (summary.flags && summary.flags.length) facts.push("Flags: " + summary.flags.join(", "));
     if (!("needs" in summary)) facts.push("The person did not share a summary: only language and country.");
     facts.forEach(function (fact) { box.appendChild(element("p", null, fact)); });
+    if (summary.last_messages && summary.last_messages.length) {
+      box.appendChild(element("p", "hint", "Before the handoff:"));
+      const list = element("ul", "notes");
+      summary.last_messages.forEach(function (message) {
+        const who = message.direction === "in" ? "Person: " : "Haven: ";
+        const item = element("li", null, who + message.text);  // text only, never HTML
+        item.setAttribute("dir", "auto");
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+    }
   }
 
   function showMessage(message) {
