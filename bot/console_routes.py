@@ -8,7 +8,7 @@ are in ``bot.console_auth``; accounts and opening hours in ``bot.console_admin``
 annotations, which name aliases local to ``console_router``.)
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -31,8 +31,9 @@ PREFIX = "/advocate/api"
 MAX_REPLY_CHARS = 1600
 """Twilio's limit for one SMS message body; Telegram's is 4,096."""
 MAX_NOTE_CHARS = 2000
-OUTCOMES = ("referred", "information", "safety_plan", "no_reply", "other")
-"""Categories an advocate may record when closing; never free text."""
+OutcomeCategory = Literal["referred", "information", "safety_plan", "no_reply", "other"]
+"""What an advocate may record when closing: a category, never free text."""
+OUTCOMES = get_args(OutcomeCategory)
 
 
 class Credentials(BaseModel):
@@ -57,7 +58,7 @@ class Transfer(BaseModel):
 
 
 class Closing(BaseModel):
-    outcome: str | None = Field(default=None, description=f"one of {', '.join(OUTCOMES)}")
+    outcome: OutcomeCategory | None = None
     wipe: bool = Field(default=False, description="erase everything now, as the person's DELETE")
 
 
@@ -262,8 +263,6 @@ def console_router(
     @router.post("/conversations/{conversation_id}/close")
     async def close(conversation_id: str, closing: Closing, advocate: Changer) -> dict[str, Any]:
         """Return the person to the bot (they are told, and see the menu), or erase it all."""
-        if closing.outcome is not None and closing.outcome not in OUTCOMES:
-            raise HTTPException(422, f"outcome is one of {', '.join(OUTCOMES)}")
         ended = await run_in_threadpool(_close, conversation_id, closing, advocate)
         if ended is None:
             return {"state": "wiped"}
