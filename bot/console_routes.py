@@ -11,6 +11,7 @@ annotations, which name aliases local to ``console_router``.)
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from prometheus_client import Counter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +35,11 @@ MAX_NOTE_CHARS = 2000
 OutcomeCategory = Literal["referred", "information", "safety_plan", "no_reply", "other"]
 """What an advocate may record when closing: a category, never free text."""
 OUTCOMES = get_args(OutcomeCategory)
+HANDOFFS_CLOSED = Counter(
+    "haven_handoffs_closed",
+    "Chats closed from the console, by outcome category: numbers that outlive the chats",
+    ["outcome"],
+)
 
 
 class Credentials(BaseModel):
@@ -264,6 +270,7 @@ def console_router(
     async def close(conversation_id: str, closing: Closing, advocate: Changer) -> dict[str, Any]:
         """Return the person to the bot (they are told, and see the menu), or erase it all."""
         ended = await run_in_threadpool(_close, conversation_id, closing, advocate)
+        HANDOFFS_CLOSED.labels(outcome=closing.outcome or "none").inc()
         if ended is None:
             return {"state": "wiped"}
         channel, address, outcome = ended

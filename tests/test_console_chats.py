@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.console_routes import MAX_NOTE_CHARS, PREFIX
+from bot.console_routes import HANDOFFS_CLOSED, MAX_NOTE_CHARS, PREFIX
 from bot.models import NoteRow, WebOutboxRow
 from bot.store import utcnow
 from tests.console_harness import Console
@@ -276,3 +276,14 @@ def test_a_person_who_asks_again_after_closing_waits_afresh(console: Console) ->
     console.claimed(ana)
     messages = ana.get(f"{PREFIX}/conversations/{again['id']}").json()["messages"]
     assert all(message["at"] >= again["waiting_since"] for message in messages)
+
+
+def test_closing_counts_the_outcome_category_in_the_metrics(console: Console) -> None:
+    console.queue_telegram(2015)
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    counted = HANDOFFS_CLOSED.labels(outcome="referred")._value.get()
+    ana.post(f"{PREFIX}/conversations/{chat}/close", json={"outcome": "referred"})
+    assert HANDOFFS_CLOSED.labels(outcome="referred")._value.get() == counted + 1
+    metrics = console.client.get("/metrics/").text
+    assert 'haven_handoffs_closed_total{outcome="referred"}' in metrics
