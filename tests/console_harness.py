@@ -111,6 +111,10 @@ class Console:
         self.telegram(chat, "Mexico")  # a Telegram chat does not tell the country
         self.telegram(chat, choice=consent)
 
+    def queue_sms(self) -> None:
+        for body in ("hi", "yes", "I want to talk to a person", "1"):  # 1: share the summary
+            self.sms(body)
+
     def queue_web(self, greeting: str = "hi") -> TestClient:
         """A web chat page that asked for a person; its cookie keeps the conversation."""
         page = TestClient(self.client.app, base_url=HTTPS)

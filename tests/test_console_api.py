@@ -192,10 +192,7 @@ def test_a_reply_reaches_the_telegram_chat_and_the_person_answers_the_advocate(
 
 
 def test_a_reply_reaches_an_sms_number_through_twilio(console: Console) -> None:
-    console.sms("hi")
-    console.sms("yes")
-    console.sms("I want to talk to a person")
-    console.sms("1")
+    console.queue_sms()
     ana = console.login("ana")
     item = first_in_queue(ana)
     assert item["channel"] == "sms"

@@ -328,10 +328,7 @@ def test_exit_and_stop_words_wipe_with_a_person_on_the_way_or_there(
     assert stored(handed_over) is None
 
 
-@pytest.mark.parametrize(
-    ("action", "language", "word"),
-    first_word_params({Action.DELETE: ROUTING[Action.DELETE]}),
-)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.DELETE,)))
 def test_delete_words_ask_and_erase_with_a_person_on_the_way_or_there(
     handed_over: Chat, action: Action, language: str, word: str
 ) -> None:
@@ -341,10 +338,7 @@ def test_delete_words_ask_and_erase_with_a_person_on_the_way_or_there(
     assert stored(handed_over) is None
 
 
-@pytest.mark.parametrize(
-    ("action", "language", "word"),
-    first_word_params({Action.EMERGENCY: ROUTING[Action.EMERGENCY]}),
-)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.EMERGENCY,)))
 def test_emergency_words_give_the_number_with_a_person_on_the_way_or_there(
     handed_over: Chat, action: Action, language: str, word: str
 ) -> None:
