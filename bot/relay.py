@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.messages import Outcome
 from bot.store import Store
 from bot.telegram_bot import TelegramBot
+from bot.twilio_copies import rest_client
 from bot.twilio_routes import STATUS_PATH
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,7 @@ class Relay:
         self.telegram = telegram
         self.twilio: Client | None = None
         if settings.twilio_auth_token:
-            self.twilio = Client(settings.twilio_account_sid, settings.twilio_auth_token)
-            self.twilio.api.base_url = settings.twilio_api_url.rstrip("/")
+            self.twilio = rest_client(settings)
 
     async def deliver(self, channel: str, address: str, outcome: Outcome) -> None:
         """Send ``outcome`` to ``address`` on ``channel``, or raise ``RelayError``."""

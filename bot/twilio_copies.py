@@ -26,11 +26,17 @@ FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(hours=1)
 
 
+def rest_client(settings: Settings) -> Client:
+    """Twilio's REST client for the account, at ``HAVEN_TWILIO_API_URL``."""
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    client.api.base_url = settings.twilio_api_url.rstrip("/")
+    return client
+
+
 class TwilioCopies:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.store = store
-        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
-        self.client.api.base_url = settings.twilio_api_url.rstrip("/")
+        self.client = rest_client(settings)
 
     def delete_due(self, now: datetime | None = None) -> int:
         """Delete every copy that is due; returns how many are gone."""
