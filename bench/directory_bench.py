@@ -24,7 +24,7 @@ import pycountry
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.db import make_engine, upgrade  # noqa: E402
+from bot.store.db import make_engine, upgrade  # noqa: E402
 from resources_db.importer import import_path  # noqa: E402
 from resources_db.lookup import Directory, Place, Query  # noqa: E402
 from resources_db.needs import NEEDS  # noqa: E402

@@ -11,20 +11,20 @@ from fastapi import FastAPI
 from prometheus_client import make_asgi_app
 from starlette.concurrency import run_in_threadpool
 
+from bot.channels.sms.copies import TwilioCopies
+from bot.channels.sms.routes import twilio_router
+from bot.channels.telegram.client import TelegramBot
+from bot.channels.telegram.routes import telegram_router
+from bot.channels.web.routes import web_router
 from bot.config import Settings
-from bot.console_admin import admin_router
-from bot.console_auth import ConsoleAuth
-from bot.console_events import events_router
-from bot.console_page import console_page_router
-from bot.console_routes import PREFIX, console_router
+from bot.console.admin_api import admin_router
+from bot.console.auth import ConsoleAuth
+from bot.console.chats_api import PREFIX, console_router
+from bot.console.events import events_router
+from bot.console.page import console_page_router
+from bot.console.relay import Relay
 from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
-from bot.relay import Relay
 from bot.runtime import Runtime, build_runtime
-from bot.telegram_bot import TelegramBot
-from bot.telegram_routes import telegram_router
-from bot.twilio_copies import TwilioCopies
-from bot.twilio_routes import twilio_router
-from bot.web_routes import web_router
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:

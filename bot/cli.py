@@ -124,7 +124,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.channels.terminal import run_jsonl, run_keyboard
+    from bot.channels.terminal.adapter import run_jsonl, run_keyboard
     from bot.runtime import build_runtime
 
     runtime = build_runtime(settings)
@@ -154,7 +154,7 @@ def _purge(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _nlu_parse(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalog import Catalogs
+    from bot.core.catalog import Catalogs
     from bot.runtime import build_guesser, build_interpreter
 
     interpreter = build_interpreter(settings, args.engine)
@@ -190,7 +190,7 @@ def _nlu_test(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _nlu_train(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.catalog import Catalogs
+    from bot.core.catalog import Catalogs
     from bot.runtime import build_guesser
     from nlu.embedded import EmbeddedClassifier
 
@@ -204,7 +204,7 @@ def _nlu_train(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _resources_import(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.db import open_database
+    from bot.store.db import open_database
     from resources_db.importer import import_path
     from resources_db.readers import SourceError
 
@@ -227,10 +227,10 @@ def _resources_import(settings: Settings, args: argparse.Namespace) -> int:
 def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from bot.actions import Actions
-    from bot.catalog import Catalogs
-    from bot.db import open_database
-    from bot.store import Conversation
+    from bot.core.actions import Actions
+    from bot.core.catalog import Catalogs
+    from bot.store.db import open_database
+    from bot.store.store import Conversation
     from resources_db.lookup import Directory
 
     country = args.country.upper()
@@ -290,7 +290,7 @@ def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _advocate_add(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.advocates import AccountError, add_advocate
+    from bot.console.accounts import AccountError, add_advocate
     from bot.runtime import open_store
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -311,7 +311,7 @@ def _telegram_set_webhook(settings: Settings, _args: argparse.Namespace) -> int:
 
     from telegram.error import TelegramError
 
-    from bot.telegram_bot import build_application, set_webhook
+    from bot.channels.telegram.client import build_application, set_webhook
 
     settings.check_channels()
     if not settings.telegram_bot_token:
@@ -337,7 +337,7 @@ def _telegram_set_webhook(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.db import make_engine, upgrade
+    from bot.store.db import make_engine, upgrade
     from resources_db.seed import load_seed
 
     settings.check_production()

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.store import PurgeCounts, Store
+from bot.store.store import PurgeCounts, Store
 
 log = logging.getLogger(__name__)
 

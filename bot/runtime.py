@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.actions import Actions
-from bot.catalog import Catalogs
 from bot.config import Settings
-from bot.crypto import load_key_ring
-from bot.db import open_database
-from bot.engine import Engine
-from bot.flows import FlowBook, FlowError, load_flows
-from bot.handoff import Availability
-from bot.safety import SafetyLayer
-from bot.store import Store
+from bot.core.actions import Actions
+from bot.core.catalog import Catalogs
+from bot.core.engine import Engine
+from bot.core.flows import FlowBook, FlowError, load_flows
+from bot.core.safety import SafetyLayer
+from bot.handoff.queue import Availability
+from bot.store.crypto import load_key_ring
+from bot.store.db import open_database
+from bot.store.store import Store
 from nlu.embedded import EmbeddedClassifier
 from nlu.language import LanguageGuesser
 from nlu.rasa_client import DEFAULT_RASA_URL, NoFallback, RasaInterpreter

@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from bot.text import fold
+from common.text import fold
 from nlu.entities import LookupEntities
 from nlu.model_cache import cached_model
 from nlu.result import FALLBACK_INTENT, Parse

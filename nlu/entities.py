@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.text import fold, on_word_boundary, starts_word
+from common.text import fold, on_word_boundary, starts_word
 from nlu.training_data import ANNOTATION
 
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*\S)\s*$")

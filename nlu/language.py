@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from bot.text import fold, normalize
+from common.text import fold, normalize
 from nlu.model_cache import cached_model
 from nlu.training_data import phrases_by_language, training_files
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 import phonenumbers
 from babel import Locale
 
-from bot.text import find_words, normalize
+from common.text import find_words, normalize
 
 # Names people use that are not a country's name in any locale's list.
 ALIASES = {

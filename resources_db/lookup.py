@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal, select
 
-from bot.text import normalize
+from common.text import normalize
 from resources_db.models import (
     PhoneRow,
     ResourceIndexRow,

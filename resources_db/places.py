@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pycountry
 
-from bot.text import normalize
+from common.text import normalize
 
 ISO_AREA = re.compile(r"^([A-Z]{2})(?:-([A-Z0-9]{1,3}))?$")
 """``US`` or ``US-TX``: how a service area names a country or region in Haven's data."""

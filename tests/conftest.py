@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.catalog import Catalogs
 from bot.config import Settings
-from bot.db import make_engine, upgrade
-from bot.engine import Engine
-from bot.messages import Inbound, Outcome
+from bot.core.catalog import Catalogs
+from bot.core.engine import Engine
+from bot.core.messages import Inbound, Outcome
 from bot.runtime import Runtime, Understanding, build_runtime, build_understanding
+from bot.store.db import make_engine, upgrade
 from resources_db.seed import load_seed
 from tests.console_harness import Console, open_console
 from tests.haven_cli import Haven

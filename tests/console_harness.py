@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from bot.advocates import add_advocate
 from bot.app import create_app
-from bot.console_routes import PREFIX
-from bot.models import AuditRow
+from bot.console.accounts import add_advocate
+from bot.console.chats_api import PREFIX
 from bot.runtime import Runtime, Understanding, build_runtime
+from bot.store.models import AuditRow
 from tests.fake_telegram import FakeBotApi, fake_bot_api
 from tests.fake_twilio import FakeTwilio, fake_twilio
 from tests.settings import SettingsMaker

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from bot.listing import dial
+from bot.core.listing import dial
 from resources_db.readers import read_package
 from resources_db.seed import SEED_PACKAGE
 from resources_db.validate import area_codes, clean

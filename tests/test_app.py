@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.runtime import build_runtime
-from bot.store import utcnow
+from common.clock import utcnow
 from tests.conftest import Chat, make_settings
 
 

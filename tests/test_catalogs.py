@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from bot.actions import GENERAL_EMERGENCY_NUMBERS, Actions
-from bot.catalog import SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
-from bot.engine import MAX_REPLY_CHARS
-from bot.flows import HANDOFF, WIPE, load_flows
-from bot.messages import Outcome
-from bot.models import AdvocateRow
-from bot.rights import RightsCard, RightsCards
-from bot.safety import read_safety_words
-from bot.store import Conversation, utcnow
-from bot.text import fold
+from bot.core.actions import GENERAL_EMERGENCY_NUMBERS, Actions
+from bot.core.catalog import SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
+from bot.core.engine import MAX_REPLY_CHARS
+from bot.core.flows import HANDOFF, WIPE, load_flows
+from bot.core.messages import Outcome
+from bot.core.rights import RightsCard, RightsCards
+from bot.core.safety import read_safety_words
+from bot.store.models import AdvocateRow
+from bot.store.store import Conversation
+from common.clock import utcnow
+from common.text import fold
 from nlu.training_data import read_examples
 from resources_db.importer import import_path
 from resources_db.lookup import Directory

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.catalog import Catalogs
+from bot.core.catalog import Catalogs
 from tests.haven_cli import HAVEN, Haven, Line, parse_output
 
 pytestmark = pytest.mark.slow

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.console_routes import PREFIX
-from bot.handoff import QUEUED, WEEKDAYS
-from bot.store import utcnow
+from bot.console.chats_api import PREFIX
+from bot.handoff.queue import QUEUED, WEEKDAYS
+from common.clock import utcnow
 from tests.console_harness import PASSWORD, Console, first_in_queue
 
 

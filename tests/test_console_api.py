@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.advocates import MAX_FAILED_LOGINS
-from bot.console_routes import PREFIX
-from bot.store import utcnow
+from bot.console.accounts import MAX_FAILED_LOGINS
+from bot.console.chats_api import PREFIX
+from common.clock import utcnow
 from tests.console_harness import (
     HTTPS,
     PASSWORD,
@@ -89,7 +89,7 @@ def test_signing_out_ends_the_session(console: Console) -> None:
 
 
 def test_an_idle_session_ends(console: Console) -> None:
-    from bot.advocates import session_of
+    from bot.console.accounts import session_of
 
     ana = console.login("ana")
     cookie = ana.cookies["haven_console"]

@@ -10,8 +10,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
-from bot.advocates import add_advocate
-from bot.models import AdvocateRow
+from bot.console.accounts import add_advocate
+from bot.store.models import AdvocateRow
 from tests.live_server import Live, chromium, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

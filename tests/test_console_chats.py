@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.console_routes import HANDOFFS_CLOSED, MAX_NOTE_CHARS, PREFIX
-from bot.models import NoteRow, WebOutboxRow
-from bot.store import utcnow
+from bot.console.chats_api import HANDOFFS_CLOSED, MAX_NOTE_CHARS, PREFIX
+from bot.store.models import NoteRow, WebOutboxRow
+from common.clock import utcnow
 from tests.console_harness import Console
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.advocates import add_advocate, log_in, session_of
-from bot.console_routes import PREFIX
-from bot.store import utcnow
+from bot.console.accounts import add_advocate, log_in, session_of
+from bot.console.chats_api import PREFIX
+from common.clock import utcnow
 from tests.live_server import Live
 
 PASSWORD = "a long enough password"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.rights import RightsCards
+from bot.core.engine import Engine
+from bot.core.rights import RightsCards
 from tests.conftest import Chat
 from tests.seed_data import SeededLine, lines_with
 

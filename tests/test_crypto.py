@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.config import ConfigError, Settings
-from bot.crypto import DecryptionError, KeyRing, load_key_ring
+from bot.store.crypto import DecryptionError, KeyRing, load_key_ring
 
 SECRET = "s" * 40
 

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from sqlalchemy import create_engine
 
-from bot.actions import Actions
-from bot.catalog import Catalogs
-from bot.flows import HANDOFF, WIPE, FlowBook, FlowError, load_flows
-from bot.rights import RightsCards
+from bot.core.actions import Actions
+from bot.core.catalog import Catalogs
+from bot.core.flows import HANDOFF, WIPE, FlowBook, FlowError, load_flows
+from bot.core.rights import RightsCards
 from resources_db.lookup import Directory
 
 ROOT = Path(__file__).resolve().parent.parent

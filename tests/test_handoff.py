@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import ConfigError
-from bot.handoff import NOTICE_INTERVAL, OpeningHours
-from bot.models import AdvocateRow, HandoffRow
+from bot.handoff.queue import NOTICE_INTERVAL, OpeningHours
 from bot.runtime import Runtime, Understanding, build_runtime
-from bot.store import utcnow
+from bot.store.models import AdvocateRow, HandoffRow
+from common.clock import utcnow
 from tests.conftest import Chat, make_settings
 
 
@@ -265,8 +265,8 @@ def test_opening_hours_are_written_back_as_they_are_read() -> None:
 
 
 def test_audit_entries_older_than_their_retention_are_purged(runtime: Runtime) -> None:
-    from bot.advocates import audit
-    from bot.models import AuditRow
+    from bot.console.accounts import audit
+    from bot.store.models import AuditRow
 
     with runtime.store.transaction() as tx:
         audit(tx, "ana", "claimed", "x")

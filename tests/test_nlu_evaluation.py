@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalogs
 from bot.config import Settings
-from bot.text import fold
+from bot.core.catalog import Catalogs
+from common.text import fold
 from nlu.embedded import EmbeddedClassifier
 from nlu.evaluate import evaluate
 from nlu.language import LanguageGuesser

@@ -12,13 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
-from bot.advocates import Advocate, add_advocate
 from bot.app import create_app
-from bot.console_events import Watch, changes
-from bot.console_routes import PREFIX
-from bot.models import NoteRow, WebOutboxRow
+from bot.console.accounts import Advocate, add_advocate
+from bot.console.chats_api import PREFIX
+from bot.console.events import Watch, changes
 from bot.runtime import Runtime, Understanding, build_runtime
-from bot.store import utcnow
+from bot.store.models import NoteRow, WebOutboxRow
+from common.clock import utcnow
 from resources_db.importer import import_path
 from resources_db.lookup import Directory, Query
 from tests.conftest import Chat, make_settings

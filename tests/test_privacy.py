@@ -39,7 +39,7 @@ def test_a_marker_sent_through_a_conversation_is_in_no_log_and_not_in_the_databa
 def test_logs_name_events_and_pseudonymous_keys(
     runtime: Runtime, chat: Chat, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.engine")
+    caplog.set_level(logging.INFO, logger="bot.core.engine")
     chat.say("hi")
     key = runtime.store.keys.session_key("terminal", chat.sender)
     handled = [r.getMessage() for r in caplog.records if "event=message_handled" in r.getMessage()]

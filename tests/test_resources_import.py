@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.db import make_engine, upgrade
+from bot.store.db import make_engine, upgrade
 from resources_db.importer import import_path
 from resources_db.lookup import Directory, Place, Query
 from resources_db.models import (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.db import make_engine, upgrade
+from bot.store.db import make_engine, upgrade
 from resources_db.importer import import_path
 from resources_db.lookup import MAX_RESULTS, Directory, Place, Query
 from resources_db.seed import load_seed

@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.engine import Engine
-from bot.handoff import ASSIGNED, QUEUED
-from bot.messages import Outcome
-from bot.models import AdvocateRow, HandoffRow
+from bot.core.engine import Engine
+from bot.core.messages import Outcome
+from bot.core.safety import Action, read_safety_words
+from bot.handoff.queue import ASSIGNED, QUEUED
 from bot.runtime import Runtime, Understanding, build_runtime
-from bot.safety import Action, read_safety_words
-from bot.store import Conversation, utcnow
-from bot.text import normalize
+from bot.store.models import AdvocateRow, HandoffRow
+from bot.store.store import Conversation
+from common.clock import utcnow
+from common.text import normalize
 from nlu.training_data import read_examples
 from tests.conftest import Chat, make_settings
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.models import MessageRow, SessionRow
 from bot.runtime import Runtime
-from bot.store import utcnow
+from bot.store.models import MessageRow, SessionRow
+from common.clock import utcnow
 from tests.conftest import Chat
 
 

@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from bot.channels.telegram.client import TelegramBot
 from bot.config import ConfigError
 from bot.runtime import Runtime, Understanding, build_runtime
-from bot.store import utcnow
-from bot.telegram_bot import TelegramBot
+from common.clock import utcnow
 from tests.conftest import make_settings
 from tests.fake_telegram import FakeBotApi, fake_bot_api
 from tests.haven_cli import Haven

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
-from bot.channels.sms import MAX_MESSAGE_CHARS, split
+from bot.channels.sms.adapter import MAX_MESSAGE_CHARS, split
+from bot.channels.sms.copies import TwilioCopies
+from bot.channels.sms.segments import segments
 from bot.runtime import Runtime, Understanding, build_runtime
-from bot.sms import segments
-from bot.store import utcnow
-from bot.twilio_copies import TwilioCopies
+from common.clock import utcnow
 from tests.conftest import make_settings
 from tests.fake_twilio import FakeTwilio, fake_twilio
 

@@ -11,8 +11,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from bot.advocates import add_advocate
-from bot.console_routes import PREFIX
+from bot.console.accounts import add_advocate
+from bot.console.chats_api import PREFIX
 from tests.live_server import WAIT, Live, chromium, wait_for
 
 ADVOCATE_PASSWORD = "a long enough password"

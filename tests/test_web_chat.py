@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from bot.channels.web.routes import COOKIE
 from bot.runtime import Runtime, Understanding, build_runtime
-from bot.web_routes import COOKIE
 from tests.conftest import make_settings
 
 

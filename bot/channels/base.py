@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Protocol, TypeVar
 
-from bot.messages import Inbound, Outcome
+from bot.core.messages import Inbound, Outcome
 
 RawT_contra = TypeVar("RawT_contra", contravariant=True)
 RenderedT_co = TypeVar("RenderedT_co", covariant=True)

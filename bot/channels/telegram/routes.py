@@ -1,0 +1,69 @@
+"""Telegram's webhook: ``POST /webhooks/telegram``.
+
+The secret header is compared in constant time before anything else is read; a
+wrong or missing one gets 403. The update is acknowledged only after the engine
+has committed and the replies have been sent, so a crash before that means
+Telegram redelivers it (and the receipt recognises what was already done).
+After a quick exit or a deletion, the conversation's messages are deleted from
+the person's phone at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+from telegram import Update
+
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.client import WEBHOOK_PATH, TelegramBot
+from bot.config import Settings
+from bot.http import BodyError, media_type, read_limited
+from bot.runtime import Runtime
+from common.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 (a header name)
+
+
+def telegram_router(settings: Settings, runtime: Runtime, telegram: TelegramBot) -> APIRouter:
+    router = APIRouter()
+    channel = TelegramChannel()
+    secret = settings.telegram_webhook_secret.encode()
+
+    @router.post(WEBHOOK_PATH)
+    async def webhook(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, secret):
+            return PlainTextResponse("forbidden", status_code=403)
+        if media_type(request) != "application/json":
+            return PlainTextResponse("expected application/json", status_code=400)
+        try:
+            body = await read_limited(request, settings.max_webhook_bytes)
+            data = json.loads(body)
+            update = Update.de_json(data, telegram.bot) if isinstance(data, dict) else None
+        except BodyError as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
+        if update is None:
+            return PlainTextResponse("not a Telegram update", status_code=400)
+        incoming = channel.parse(update, utcnow())
+        if incoming.callback_query_id:
+            await telegram.answer_callback(incoming.callback_query_id)
+        if incoming.inbound is None or incoming.chat_id is None:
+            return Response(status_code=200)  # groups, edits, channels: not Haven's business
+        outcome = await run_in_threadpool(runtime.engine.handle, incoming.inbound)
+        if outcome.duplicate:
+            return Response(status_code=200)
+        await telegram.send(incoming.chat_id, channel.render(outcome))
+        if outcome.exited:
+            await telegram.delete_due()
+        return Response(status_code=200)
+
+    return router

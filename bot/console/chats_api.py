@@ -1,0 +1,310 @@
+"""The advocates' JSON API under ``/advocate/api/``: signing in, the queue, the chats.
+
+Advocates see the queue and the chats they hold; admins see every chat.
+Conversation ids are the handoffs' random ids. Authentication and CSRF rules
+are in ``bot.console.auth``; accounts and opening hours in ``bot.console.admin_api``.
+
+(No ``from __future__ import annotations`` here: FastAPI reads the dependency
+annotations, which name aliases local to ``console_router``.)
+"""
+
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from prometheus_client import Counter
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from bot.config import Settings
+from bot.console.accounts import Advocate, audit, log_in, log_out
+from bot.console.auth import COOKIE, COOKIE_PATH, ConsoleAuth
+from bot.console.canned import canned_responses
+from bot.console.relay import Relay, RelayError
+from bot.console.view import conversation_item, handoff_or_404, held_by, summary_of, waiting
+from bot.core.messages import Outcome
+from bot.core.states import Direction, Handoff
+from bot.runtime import Runtime
+from bot.store.models import AdvocateRow, HandoffRow, NoteRow
+from common.clock import aware, utcnow
+
+PREFIX = "/advocate/api"
+MAX_REPLY_CHARS = 1600
+"""Twilio's limit for one SMS message body; Telegram's is 4,096."""
+MAX_NOTE_CHARS = 2000
+OutcomeCategory = Literal["referred", "information", "safety_plan", "no_reply", "other"]
+"""What an advocate may record when closing: a category, never free text."""
+OUTCOMES = get_args(OutcomeCategory)
+HANDOFFS_CLOSED = Counter(
+    "haven_handoffs_closed",
+    "Chats closed from the console, by outcome category: numbers that outlive the chats",
+    ["outcome"],
+)
+
+
+class Credentials(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class AvailabilityChange(BaseModel):
+    available: bool
+
+
+class AdvocateMessage(BaseModel):
+    text: str = Field(min_length=1, description=f"at most {MAX_REPLY_CHARS} characters")
+
+
+class Note(BaseModel):
+    text: str = Field(min_length=1, description=f"at most {MAX_NOTE_CHARS} characters")
+
+
+class Transfer(BaseModel):
+    to: str = Field(max_length=64, description="the username of the advocate who takes over")
+
+
+class Closing(BaseModel):
+    outcome: OutcomeCategory | None = None
+    wipe: bool = Field(default=False, description="erase everything now, as the person's DELETE")
+
+
+def console_router(
+    settings: Settings, runtime: Runtime, relay: Relay, auth: ConsoleAuth
+) -> APIRouter:
+    router = APIRouter(prefix=PREFIX, tags=["advocate console"])
+    store, engine = runtime.store, runtime.engine
+    secure = settings.public_url.startswith("https://")
+    Viewer = Annotated[Advocate, Depends(auth.viewer)]  # noqa: N806 (a type)
+    Changer = Annotated[Advocate, Depends(auth.changer)]  # noqa: N806 (a type)
+
+    @router.post("/login")
+    def login(credentials: Credentials, response: Response) -> dict[str, str]:
+        """Sign in; sets the session cookie and returns the CSRF token for changes."""
+        session = log_in(store, credentials.username, credentials.password)
+        if session is None:
+            raise HTTPException(401, "wrong name or password, or the account is locked")
+        response.set_cookie(
+            COOKIE,
+            session.cookie,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path=COOKIE_PATH,
+        )
+        return {"csrf_token": session.csrf_token}
+
+    @router.post("/logout", status_code=204)
+    def logout(request: Request, response: Response, _: Changer) -> None:
+        log_out(store, request.cookies.get(COOKIE, ""))
+        response.delete_cookie(COOKIE, path=COOKIE_PATH)
+
+    @router.get("/me")
+    def me(request: Request) -> dict[str, Any]:
+        """Who is signed in, with the CSRF token again (for a page that was reloaded)."""
+        advocate, csrf = auth.session(request)
+        with store.transaction() as tx:
+            row = tx.db.get(AdvocateRow, advocate.id)
+            available = bool(row and row.available)
+        return {
+            "username": advocate.username,
+            "role": advocate.role,
+            "available": available,
+            "csrf_token": csrf,
+            "outcomes": list(OUTCOMES),
+        }
+
+    @router.post("/me/availability")
+    def availability(change: AvailabilityChange, advocate: Changer) -> dict[str, bool]:
+        with store.transaction() as tx:
+            row = tx.db.get(AdvocateRow, advocate.id)
+            assert row is not None
+            row.available = change.available
+            audit(tx, advocate.username, "available" if change.available else "unavailable")
+        return {"available": change.available}
+
+    @router.get("/queue")
+    def queue(_: Viewer) -> dict[str, list[dict[str, Any]]]:
+        """Waiting chats in the order to take them: emergencies first, then the longest wait."""
+        with store.transaction() as tx:
+            return {"items": [conversation_item(tx, row) for row in waiting(tx)]}
+
+    @router.get("/conversations")
+    def held(advocate: Viewer, everyone: bool = False) -> dict[str, list[dict[str, Any]]]:
+        """The chats this advocate holds; ``everyone=true`` (admins): every held chat."""
+        if everyone and not advocate.is_admin:
+            raise HTTPException(403, "only admins may see every chat")
+        with store.transaction() as tx:
+            rows = held_by(tx, None if everyone else advocate)
+            return {"items": [conversation_item(tx, row) for row in rows]}
+
+    @router.post("/conversations/{conversation_id}/claim")
+    def claim(conversation_id: str, advocate: Changer) -> dict[str, Any]:
+        with store.transaction() as tx:
+            row = handoff_or_404(tx, conversation_id)
+            if row.state == Handoff.ASSIGNED and row.assigned_to != advocate.id:
+                raise HTTPException(409, "another advocate holds this chat")
+            row.state, row.assigned_to, row.assigned_at = Handoff.ASSIGNED, advocate.id, utcnow()
+            person = tx.load(row.session_key)
+            if person is not None:
+                person.handoff = Handoff.ASSIGNED
+                tx.save(person)
+            audit(tx, advocate.username, "claimed", row.id)
+            return conversation_item(tx, row)
+
+    @router.get("/conversations/{conversation_id}")
+    def conversation(conversation_id: str, advocate: Viewer) -> dict[str, Any]:
+        """The summary the person agreed to, the chat since the handoff, and the notes."""
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            lines = tx.messages_since(row.session_key, row.queued_at)
+            notes = tx.db.scalars(
+                select(NoteRow).where(NoteRow.session_key == row.session_key).order_by(NoteRow.id)
+            ).all()
+            audit(tx, advocate.username, "viewed", row.id)
+            return {
+                **conversation_item(tx, row),
+                "summary": summary_of(tx, row),
+                "messages": [
+                    {
+                        "id": line.id,
+                        "direction": line.direction,
+                        "text": line.text,
+                        "at": line.at.isoformat(),
+                    }
+                    for line in lines
+                ],
+                "notes": [
+                    {
+                        "author": note.author,
+                        "text": tx.keys.decrypt(note.body),
+                        "at": aware(note.created_at).isoformat(),
+                    }
+                    for note in notes
+                ],
+            }
+
+    @router.get("/conversations/{conversation_id}/canned")
+    def canned(conversation_id: str, advocate: Viewer) -> dict[str, Any]:
+        """Standard texts in the person's language: safety plan, lines, checking in."""
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            person = tx.load(row.session_key)
+            if person is None:
+                raise HTTPException(404, "no such conversation")
+        return {
+            "language": person.language,
+            "items": canned_responses(engine.catalogs, engine.actions, person),
+        }
+
+    @router.post("/conversations/{conversation_id}/messages")
+    async def reply(
+        conversation_id: str, message: AdvocateMessage, advocate: Changer
+    ) -> dict[str, Any]:
+        """Send the advocate's words on the person's channel; 502 says why it failed."""
+        if len(message.text) > MAX_REPLY_CHARS:
+            raise HTTPException(413, f"a reply has at most {MAX_REPLY_CHARS} characters")
+        channel, address, outcome = await run_in_threadpool(
+            _outgoing, conversation_id, advocate, message.text
+        )
+        try:
+            await relay.deliver(channel, address, outcome)
+        except RelayError as exc:
+            raise HTTPException(502, f"not delivered: {exc}") from exc
+        line_id = await run_in_threadpool(_record_reply, conversation_id, advocate, outcome)
+        return {"status": "sent", "id": line_id}
+
+    def _outgoing(conversation_id: str, advocate: Advocate, text: str) -> tuple[str, str, Outcome]:
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            if row.state != Handoff.ASSIGNED:
+                raise HTTPException(409, "claim the chat first")
+            person = tx.load(row.session_key)
+            if person is None:
+                raise HTTPException(404, "no such conversation")
+            return row.channel, tx.keys.decrypt(row.address), engine.advocate_says(person, text)
+
+    def _record_reply(conversation_id: str, advocate: Advocate, outcome: Outcome) -> int | None:
+        with store.transaction() as tx:
+            row = tx.db.get(HandoffRow, conversation_id)
+            audit(tx, advocate.username, "replied", conversation_id)
+            if row is None:
+                return None  # the person erased the chat while the reply was on its way
+            line = tx.append_message(
+                row.session_key, Direction.ADVOCATE, outcome.replies[0].text, utcnow()
+            )
+            tx.db.flush()
+            return line.id
+
+    @router.post("/conversations/{conversation_id}/notes", status_code=201)
+    def add_note(conversation_id: str, note: Note, advocate: Changer) -> dict[str, str]:
+        """A private note for advocates; it is erased with the conversation."""
+        if len(note.text) > MAX_NOTE_CHARS:
+            raise HTTPException(413, f"a note has at most {MAX_NOTE_CHARS} characters")
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            now = utcnow()
+            tx.db.add(
+                NoteRow(
+                    session_key=row.session_key,
+                    author=advocate.username,
+                    body=tx.keys.encrypt(note.text),
+                    created_at=now,
+                )
+            )
+            audit(tx, advocate.username, "noted", row.id)
+        return {"author": advocate.username, "text": note.text, "at": now.isoformat()}
+
+    @router.post("/conversations/{conversation_id}/transfer")
+    def transfer(conversation_id: str, to: Transfer, advocate: Changer) -> dict[str, Any]:
+        """Hand a held chat to another advocate, who then holds it."""
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            if row.state != Handoff.ASSIGNED:
+                raise HTTPException(409, "claim the chat first")
+            target = tx.db.scalar(select(AdvocateRow).where(AdvocateRow.username == to.to))
+            if target is None:
+                raise HTTPException(404, "no advocate by that name")
+            row.assigned_to, row.assigned_at = target.id, utcnow()
+            audit(tx, advocate.username, "transferred", row.id)
+            return conversation_item(tx, row)
+
+    @router.post("/conversations/{conversation_id}/close")
+    async def close(conversation_id: str, closing: Closing, advocate: Changer) -> dict[str, Any]:
+        """Return the person to the bot (they are told, and see the menu), or erase it all."""
+        ended = await run_in_threadpool(_close, conversation_id, closing, advocate)
+        HANDOFFS_CLOSED.labels(outcome=closing.outcome or "none").inc()
+        if ended is None:
+            return {"state": "wiped"}
+        channel, address, outcome = ended
+        try:
+            await relay.deliver(channel, address, outcome)
+        except RelayError as exc:
+            return {"state": Handoff.CLOSED, "told": False, "error": f"not delivered: {exc}"}
+        return {"state": Handoff.CLOSED, "told": True}
+
+    def _close(
+        conversation_id: str, closing: Closing, advocate: Advocate
+    ) -> tuple[str, str, Outcome] | None:
+        """Close (or wipe); returns where to tell the person, and what."""
+        with store.transaction() as tx:
+            row = _held(tx, conversation_id, advocate)
+            if closing.wipe:
+                tx.wipe(row.session_key)
+                audit(tx, advocate.username, "wiped", conversation_id)
+                return None
+            now = utcnow()
+            row.state, row.closed_at, row.outcome = Handoff.CLOSED, now, closing.outcome
+            audit(tx, advocate.username, "closed", conversation_id)
+            address = tx.keys.decrypt(row.address)
+            person = tx.load(row.session_key)
+            if person is None:
+                raise HTTPException(404, "no such conversation")
+            return row.channel, address, engine.back_to_bot(tx, person, now)
+
+    def _held(tx: Any, conversation_id: str, advocate: Advocate) -> HandoffRow:
+        row = handoff_or_404(tx, conversation_id)
+        if not advocate.is_admin and row.assigned_to != advocate.id:
+            raise HTTPException(403, "this chat is not yours")
+        return row
+
+    return router

@@ -1,0 +1,67 @@
+"""What the console shows of a handed-over conversation: its item in a list, its summary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy import select
+
+from bot.console.accounts import Advocate
+from bot.core.catalog import RIGHT_TO_LEFT
+from bot.core.states import Handoff
+from bot.store.models import AdvocateRow, HandoffRow
+from bot.store.store import Transaction
+from common.clock import aware
+
+CONVERSATION_ID_CHARS = 32
+
+
+def handoff_or_404(tx: Transaction, conversation_id: str) -> HandoffRow:
+    row = None
+    if len(conversation_id) <= CONVERSATION_ID_CHARS:
+        row = tx.db.get(HandoffRow, conversation_id)
+    if row is None or row.state == Handoff.CLOSED:
+        raise HTTPException(404, "no such conversation")
+    return row
+
+
+def waiting(tx: Transaction) -> list[HandoffRow]:
+    """Queued chats in the order to take them: emergencies first, then the longest wait."""
+    query = (
+        select(HandoffRow)
+        .where(HandoffRow.state == Handoff.QUEUED)
+        .order_by(HandoffRow.priority.desc(), HandoffRow.queued_at)
+    )
+    return list(tx.db.scalars(query).all())
+
+
+def held_by(tx: Transaction, advocate: Advocate | None) -> list[HandoffRow]:
+    """The chats an advocate holds; with None, every chat anyone holds."""
+    query = select(HandoffRow).where(HandoffRow.state == Handoff.ASSIGNED)
+    if advocate is not None:
+        query = query.where(HandoffRow.assigned_to == advocate.id)
+    return list(tx.db.scalars(query.order_by(HandoffRow.assigned_at)).all())
+
+
+def summary_of(tx: Transaction, row: HandoffRow) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads(tx.keys.decrypt(row.summary))
+    return summary
+
+
+def conversation_item(tx: Transaction, row: HandoffRow) -> dict[str, Any]:
+    summary = summary_of(tx, row)
+    holder = tx.db.get(AdvocateRow, row.assigned_to) if row.assigned_to is not None else None
+    return {
+        "id": row.id,
+        "channel": row.channel,
+        "language": summary.get("language"),
+        "right_to_left": summary.get("language") in RIGHT_TO_LEFT,
+        "country": summary.get("country"),
+        "priority": "emergency" if row.priority else "normal",
+        "state": row.state,
+        "waiting_since": aware(row.queued_at).isoformat(),
+        "assigned": row.assigned_to is not None,
+        "assigned_to": holder.username if holder else None,
+    }

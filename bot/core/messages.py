@@ -1,0 +1,77 @@
+"""What a channel hands the engine, and what the engine hands back.
+
+These are the whole interface between channels and the conversation: a channel
+knows nothing of flows, and the engine nothing of any channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.states import ACTIVE, Handoff
+from common.clock import utcnow
+
+
+@dataclass(frozen=True)
+class ProviderCopy:
+    """A copy of a message that the provider keeps and Haven must delete there."""
+
+    ref: str
+    """The provider's id of the message (a Twilio MessageSid)."""
+    due_at: datetime | None
+    """When to delete it; None while the message is not final yet."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a person, already decoded by its channel."""
+
+    channel: str
+    sender: str
+    text: str = ""
+    choice: str | None = None
+    """The id of a button or option the person picked, where the channel has them."""
+    provider_id: str | None = None
+    """The provider's id of this message, to recognise redeliveries."""
+    received_at: datetime = field(default_factory=utcnow)
+    language_hint: str | None = None
+    country_hint: str | None = None
+    copy: ProviderCopy | None = None
+    """The provider's copy of this message, where it keeps one."""
+    media: bool = False
+    """The message carried a photo, voice note, sticker or the like, which Haven does not read."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    options: tuple[Choice, ...] = ()
+    right_to_left: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The engine's answer to one inbound message."""
+
+    replies: tuple[Reply, ...]
+    language: str | None
+    flow: str | None
+    intent: str | None = None
+    confidence: float | None = None
+    handoff: Handoff = Handoff.NONE
+    exited: bool = False
+    duplicate: bool = False
+    started: bool = False
+    """This message opened a new conversation (a channel may set up its controls)."""
+
+    @property
+    def with_person(self) -> bool:
+        """A person is on the way or there: more may come without being asked for."""
+        return self.handoff in ACTIVE

@@ -1,0 +1,293 @@
+"""Reading and writing conversations; everything personal is encrypted here.
+
+The engine asks for one ``Transaction`` per inbound message and commits it only
+after every effect of that message is written, so a crash before the commit
+leaves nothing half-done and the provider's retry is processed in full.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, case, delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.states import Direction, Handoff
+from bot.store.crypto import KeyRing
+from bot.store.models import (
+    AuditRow,
+    HandoffRow,
+    MessageRow,
+    NoteRow,
+    ProviderCopyRow,
+    ReceiptRow,
+    SessionRow,
+    WebOutboxRow,
+)
+from common.clock import aware, utcnow
+
+TIED_TO_SESSION = (HandoffRow, NoteRow, WebOutboxRow)
+"""Tables whose rows go when their conversation goes (besides its messages)."""
+
+
+@dataclass
+class Conversation:
+    """The state of one conversation between two messages."""
+
+    key: str
+    channel: str
+    language: str
+    flow: str
+    step: str
+    created_at: datetime
+    last_active: datetime
+    rate_window_start: datetime
+    misses: int = 0
+    handoff: Handoff = Handoff.NONE
+    rate_count: int = 0
+    rate_notified: bool = False
+    vars: dict[str, Any] = field(default_factory=dict)
+    is_new: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message of a transcript: ``in`` from the person, ``out`` from Haven,
+    ``adv`` from an advocate, ``sys`` a note for advocates (an SMS that did not arrive)."""
+
+    id: int
+    direction: Direction
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    sessions: int
+    messages: int
+    receipts: int
+
+
+class Transaction:
+    """The operations of one inbound message, inside one database transaction."""
+
+    def __init__(self, db: Session, keys: KeyRing) -> None:
+        self.db = db
+        self.keys = keys
+
+    def load(self, key: str) -> Conversation | None:
+        row = self.db.get(SessionRow, key, with_for_update=True)
+        if row is None:
+            return None
+        return Conversation(
+            key=row.key,
+            channel=row.channel,
+            language=row.language,
+            flow=row.flow,
+            step=row.step,
+            misses=row.misses,
+            handoff=Handoff(row.handoff),
+            created_at=aware(row.created_at),
+            last_active=aware(row.last_active),
+            rate_window_start=aware(row.rate_window_start),
+            rate_count=row.rate_count,
+            rate_notified=row.rate_notified,
+            vars=json.loads(self.keys.decrypt(row.data)),
+        )
+
+    def save(self, conversation: Conversation) -> None:
+        row = self.db.get(SessionRow, conversation.key)
+        if row is None:
+            row = SessionRow(key=conversation.key, created_at=conversation.created_at)
+            self.db.add(row)
+        row.channel = conversation.channel
+        row.language = conversation.language
+        row.flow = conversation.flow
+        row.step = conversation.step
+        row.misses = conversation.misses
+        row.handoff = conversation.handoff
+        row.last_active = conversation.last_active
+        row.rate_window_start = conversation.rate_window_start
+        row.rate_count = conversation.rate_count
+        row.rate_notified = conversation.rate_notified
+        row.data = self.keys.encrypt(json.dumps(conversation.vars, ensure_ascii=False))
+        self.db.flush()
+
+    def append_message(self, key: str, direction: Direction, text: str, at: datetime) -> MessageRow:
+        """Add a message to the transcript; its id is known once the session is flushed."""
+        row = MessageRow(
+            session_key=key, direction=direction, body=self.keys.encrypt(text), created_at=at
+        )
+        self.db.add(row)
+        return row
+
+    def transcript(self, key: str) -> list[tuple[Direction, str]]:
+        rows = self.db.scalars(
+            select(MessageRow).where(MessageRow.session_key == key).order_by(MessageRow.id)
+        )
+        return [(Direction(row.direction), self.keys.decrypt(row.body)) for row in rows]
+
+    def wipe(self, key: str) -> int:
+        """Delete the conversation and everything tied to it; returns the rows deleted.
+
+        The provider's copies of its messages become due for deletion at once.
+        """
+        release_copies(self.db, ProviderCopyRow.session_key == key, utcnow())
+        for table in TIED_TO_SESSION:
+            self.db.execute(delete(table).where(table.session_key == key))
+        messages = self.db.execute(delete(MessageRow).where(MessageRow.session_key == key))
+        sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
+        self.db.flush()
+        return int(messages.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
+
+    def messages_since(self, key: str, since: datetime, after: int = 0) -> list[Line]:
+        """The transcript from ``since`` on, with ids; only ids above ``after``."""
+        rows = self.db.scalars(
+            select(MessageRow)
+            .where(
+                MessageRow.session_key == key,
+                MessageRow.created_at >= since,
+                MessageRow.id > after,
+            )
+            .order_by(MessageRow.id)
+        )
+        return [
+            Line(
+                row.id, Direction(row.direction), self.keys.decrypt(row.body), aware(row.created_at)
+            )
+            for row in rows
+        ]
+
+    def keep_copy(
+        self, channel: str, key: str | None, ref: str, due_at: datetime | None, now: datetime
+    ) -> None:
+        """Remember a provider's copy of a message, to delete it there at ``due_at``."""
+        digest = self.keys.digest("copy", f"{channel}:{ref}")
+        row = self.db.get(ProviderCopyRow, digest)
+        if row is None:
+            row = ProviderCopyRow(
+                digest=digest,
+                channel=channel,
+                session_key=key,
+                ref=self.keys.encrypt(ref),
+                attempts=0,
+                created_at=now,
+            )
+            self.db.add(row)
+        if due_at is not None and (row.due_at is None or due_at < row.due_at):
+            row.due_at = due_at
+        self.db.flush()
+
+    def keep_sent_copy(
+        self, channel: str, key: str | None, ref: str, delay: timedelta | None, now: datetime
+    ) -> None:
+        """Remember a copy of a message Haven sent: due ``delay`` after ``now`` (None: when
+        the conversation ends); a conversation already ended makes it due at once."""
+        live = key is not None and self.session_exists(key)
+        due = (now + delay if delay is not None else None) if live else now
+        self.keep_copy(channel, key if live else None, ref, due, now)
+
+    def session_exists(self, key: str) -> bool:
+        return self.db.get(SessionRow, key) is not None
+
+    def first_delivery(self, digest: str, at: datetime) -> bool:
+        """Record a provider message id; False when it was seen before (a redelivery)."""
+        if self.db.get(ReceiptRow, digest) is not None:
+            return False
+        self.db.add(ReceiptRow(digest=digest, created_at=at))
+        self.db.flush()
+        return True
+
+
+@dataclass(frozen=True)
+class DueCopy:
+    digest: str
+    ref: str
+    attempts: int
+    created_at: datetime
+
+
+def release_copies(db: Session, which: Any, now: datetime) -> None:
+    """Make the copies of ended conversations due now and unlink them from the session."""
+    later = ProviderCopyRow.due_at.is_(None) | (ProviderCopyRow.due_at > now)
+    db.execute(
+        update(ProviderCopyRow)
+        .where(which)
+        .values(session_key=None, due_at=case((later, now), else_=ProviderCopyRow.due_at))
+    )
+
+
+class Store:
+    """Opens transactions and runs the purge."""
+
+    def __init__(self, engine: Engine, keys: KeyRing) -> None:
+        self.engine = engine
+        self.keys = keys
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._sessions.begin() as db:
+            yield Transaction(db, self.keys)
+
+    def purge_idle(self, retention: int, now: datetime | None = None) -> PurgeCounts:
+        """Delete every conversation idle for ``retention`` seconds, and old receipts."""
+        cutoff = (now or utcnow()) - timedelta(seconds=retention)
+        with self._sessions.begin() as db:
+            idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
+            release_copies(db, ProviderCopyRow.session_key.in_(idle), now or utcnow())
+            for table in TIED_TO_SESSION:
+                db.execute(delete(table).where(table.session_key.in_(idle)))
+            messages = db.execute(delete(MessageRow).where(MessageRow.session_key.in_(idle)))
+            sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
+            receipts = db.execute(delete(ReceiptRow).where(ReceiptRow.created_at < cutoff))
+        return PurgeCounts(
+            sessions=int(sessions.rowcount or 0),  # type: ignore[attr-defined]
+            messages=int(messages.rowcount or 0),  # type: ignore[attr-defined]
+            receipts=int(receipts.rowcount or 0),  # type: ignore[attr-defined]
+        )
+
+    def purge_audit(self, retention: int, now: datetime | None = None) -> int:
+        """Delete audit entries older than ``retention`` seconds; returns how many."""
+        cutoff = (now or utcnow()) - timedelta(seconds=retention)
+        with self._sessions.begin() as db:
+            result = db.execute(delete(AuditRow).where(AuditRow.at < cutoff))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def due_copies(self, channel: str, now: datetime, limit: int) -> list[DueCopy]:
+        """Provider copies whose deletion is due, oldest first."""
+        with self._sessions() as db:
+            rows = db.scalars(
+                select(ProviderCopyRow)
+                .where(ProviderCopyRow.channel == channel, ProviderCopyRow.due_at <= now)
+                .order_by(ProviderCopyRow.due_at)
+                .limit(limit)
+            ).all()
+            return [
+                DueCopy(row.digest, self.keys.decrypt(row.ref), row.attempts, aware(row.created_at))
+                for row in rows
+            ]
+
+    def copy_deleted(self, digest: str) -> None:
+        with self._sessions.begin() as db:
+            db.execute(delete(ProviderCopyRow).where(ProviderCopyRow.digest == digest))
+
+    def copy_retry(self, digest: str, at: datetime) -> None:
+        """A deletion failed: count the attempt and try again at ``at``."""
+        with self._sessions.begin() as db:
+            row = db.get(ProviderCopyRow, digest)
+            if row is not None:
+                row.attempts += 1
+                row.due_at = at
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def count_sessions(self) -> int:
+        with self._sessions() as db:
+            return int(db.scalar(select(func.count()).select_from(SessionRow)) or 0)
