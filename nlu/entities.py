@@ -11,9 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from common.text import fold, on_word_boundary, starts_word
+from common.yamlfile import parse_yaml, read_yaml
 from nlu.training_data import ANNOTATION
 
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*\S)\s*$")
@@ -31,7 +30,7 @@ class LookupEntities:
         tables: dict[str, set[str]] = {}
         synonyms: dict[str, str] = {}
         for path in paths:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            spec = read_yaml(path) or {}
             for block in spec.get("nlu", []):
                 items = _items(block.get("examples", ""))
                 if "lookup" in block:
@@ -86,5 +85,5 @@ def _items(examples: str) -> list[str]:
 def _annotation(match: re.Match[str]) -> tuple[str, str | None]:
     if match.group("entity"):
         return match.group("entity"), None
-    spec = yaml.safe_load(match.group("json"))
+    spec = parse_yaml(match.group("json"))
     return str(spec["entity"]), spec.get("value")

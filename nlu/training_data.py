@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from common.yamlfile import read_yaml
 
 # [surface](entity) or [surface]{"entity": "need", "value": "legal"}
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<entity>[^)]+)\)|(?P<json>\{[^}]*\}))")
@@ -27,7 +27,7 @@ def strip_annotations(example: str) -> str:
 def read_examples(paths: list[Path]) -> list[Example]:
     examples: list[Example] = []
     for path in paths:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = read_yaml(path) or {}
         for block in spec.get("nlu", []):
             intent = block.get("intent")
             if not intent:

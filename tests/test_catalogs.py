@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from bot.channels.sms.adapter import MAX_MESSAGE_CHARS as MAX_REPLY_CHARS
 from bot.core.actions import GENERAL_EMERGENCY_NUMBERS, Actions
 from bot.core.catalog import SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
-from bot.core.engine import MAX_REPLY_CHARS
 from bot.core.flows import HANDOFF, WIPE, load_flows
 from bot.core.messages import Outcome
 from bot.core.rights import RightsCard, RightsCards

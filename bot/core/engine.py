@@ -19,6 +19,7 @@ from bot.core.actions import Actions
 from bot.core.catalog import SOURCE_LANGUAGE, Catalogs
 from bot.core.flows import HANDOFF, WIPE, FlowBook, FlowError, Option, Step
 from bot.core.messages import Choice, Inbound, Outcome, Reply
+from bot.core.replies import compose
 from bot.core.safety import Action, Match, SafetyLayer
 from bot.core.states import ACTIVE, Direction, Handoff
 from bot.handoff.queue import (
@@ -38,8 +39,8 @@ from resources_db.needs import NEEDS
 
 log = logging.getLogger(__name__)
 
-MAX_REPLY_CHARS = 1600
-"""The longest text a reply may have: Twilio's limit for one SMS message."""
+MAX_ADVOCATE_CHARS = 1600
+"""The longest reply an advocate may send (the console says so too)."""
 MAX_CHAIN = 8
 """How many steps one message may pass through: a guard against cycles in flows."""
 
@@ -368,7 +369,7 @@ class Engine:
         """An advocate's words as an outcome, for the person's channel to render."""
         rtl = self.catalogs.is_rtl(conversation.language)
         return Outcome(
-            replies=(Reply(clean(text, MAX_REPLY_CHARS), right_to_left=rtl),),
+            replies=(Reply(clean(text, MAX_ADVOCATE_CHARS), right_to_left=rtl),),
             language=conversation.language,
             flow=conversation.flow,
             handoff=conversation.handoff,
@@ -527,14 +528,8 @@ class Engine:
 
     def _outcome(self, turn: Turn, exited: bool) -> Outcome:
         conversation = turn.conversation
-        if not turn.parts and not turn.options:
-            replies: tuple[Reply, ...] = ()
-        else:
-            replies = split_reply(
-                turn.parts, turn.options, self.catalogs.is_rtl(conversation.language)
-            )
         return Outcome(
-            replies=replies,
+            replies=compose(turn.parts, turn.options, self.catalogs.is_rtl(conversation.language)),
             language=conversation.language,
             flow=None if exited else conversation.flow,
             intent=turn.intent,
@@ -543,24 +538,3 @@ class Engine:
             exited=exited,
             started=conversation.is_new,
         )
-
-
-def split_reply(parts: list[str], options: tuple[Choice, ...], rtl: bool) -> tuple[Reply, ...]:
-    """Join parts into replies of at most ``MAX_REPLY_CHARS``, options on the last one.
-
-    Room is kept for the options, which an SMS channel writes out as numbered lines.
-    """
-    room_for_options = sum(len(option.label) + 5 for option in options)
-    replies: list[str] = []
-    current = ""
-    for part in parts:
-        candidate = f"{current}\n\n{part}" if current else part
-        if current and len(candidate) > MAX_REPLY_CHARS - room_for_options:
-            replies.append(current)
-            candidate = part
-        current = candidate
-    replies.append(current[: MAX_REPLY_CHARS - room_for_options])
-    return tuple(
-        Reply(text, options if index == len(replies) - 1 else (), rtl)
-        for index, text in enumerate(replies)
-    )

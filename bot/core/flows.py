@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from common.yamlfile import read_yaml
 
 WIPE = "wipe"
 HANDOFF = "handoff"
@@ -109,7 +109,7 @@ class FlowBook:
 
 
 def load_flows(path: Path) -> FlowBook:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = read_yaml(path)
     steps: dict[str, Step] = {}
     firsts: dict[str, str] = {}
     for flow_name, raw_steps in spec["flows"].items():

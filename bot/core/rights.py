@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
+from common.yamlfile import read_yaml
 
 FALLBACK_JURISDICTION = "international"
 
@@ -46,7 +46,7 @@ class RightsCards:
 
     @classmethod
     def load(cls, path: Path) -> RightsCards:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))["jurisdictions"]
+        spec = read_yaml(path)["jurisdictions"]
         jurisdictions = {
             code: Jurisdiction(code, item["name"], frozenset(item.get("countries", ())))
             for code, item in spec.items()

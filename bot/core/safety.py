@@ -11,10 +11,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel import Locale
 
 from common.text import find_words, normalize
+from common.yamlfile import read_yaml
 
 
 class Action(StrEnum):
@@ -89,7 +89,7 @@ class SafetyLayer:
 def read_safety_words(directory: Path) -> dict[str, dict[str, Any]]:
     """Each language's safety file, English first."""
     paths = sorted(directory.glob("*.yml"), key=lambda p: (p.stem != "en", p.stem))
-    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in paths}
+    return {path.stem: read_yaml(path) for path in paths}
 
 
 def language_names(languages: list[str]) -> dict[str, str]:
