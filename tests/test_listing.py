@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.sms.segments import segments
 from bot.core.catalog import Catalogs
 from bot.core.listing import MAX_SEGMENTS, dial, render
+from bot.core.segments import segments
 from resources_db.lookup import Resource
 from resources_db.schedules import Hours
 from tests.seed_data import seeded_lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.sms.segments import is_gsm7, segments, units
+from bot.core.segments import is_gsm7, segments, units
 
 
 @pytest.mark.parametrize(

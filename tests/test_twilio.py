@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from bot.app import create_app
 from bot.channels.sms.adapter import MAX_MESSAGE_CHARS, split
 from bot.channels.sms.copies import TwilioCopies
-from bot.channels.sms.segments import segments
+from bot.core.segments import segments
 from bot.runtime import Runtime, Understanding, build_runtime
 from common.clock import utcnow
 from tests.conftest import make_settings

@@ -13,8 +13,8 @@ import phonenumbers
 from babel import Locale
 from babel.dates import get_day_names
 
-from bot.channels.sms.segments import segments
 from bot.core.catalog import Catalogs
+from bot.core.segments import segments
 from resources_db.lookup import Resource
 from resources_db.schedules import Hours
 

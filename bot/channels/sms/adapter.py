@@ -18,8 +18,8 @@ from typing import ClassVar
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.base import InputError
-from bot.channels.sms.segments import segments
 from bot.core.messages import Inbound, Outcome, ProviderCopy, Reply
+from bot.core.segments import segments
 from common.clock import utcnow
 
 MAX_MESSAGE_CHARS = 1600

@@ -1,5 +1,9 @@
 """SMS segment rules: how many messages a text costs, in GSM-7 or UCS-2.
 
+Haven's texts are written to fit SMS on every channel (a directory listing fits
+two segments, a first reply three), so this measure belongs to the content, not
+to the SMS channel alone.
+
 A text in the GSM 03.38 alphabet fits 160 characters in one segment (153 each
 when split; characters of the extension table count twice); any other
 character makes the whole text UCS-2: 70 characters, 67 each when split,
