@@ -45,6 +45,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Rasa in its own Python 3.10 environment: build (cached), train, serve on 127.0.0.1:5005.
 # Then run Haven with HAVEN_RASA_URL=http://127.0.0.1:5005.

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("HAVEN_TELEGRAM_API_URL", "TELEGRAM_API_URL"),
     )
     web_exit_url: str = "https://www.google.com/search?q=weather"
+    """Where the web chat's quick exit sends the browser: an ordinary, neutral page."""
     opening_hours: str = ""
     """When advocates answer, e.g. ``MO-FR 09:00-17:00, SA 10:00-14:00``; empty: always."""
     timezone: str = "UTC"
@@ -83,7 +84,6 @@ class Settings(BaseSettings):
     """Seconds the audit log is kept (default 180 days)."""
     twilio_from: str = ""
     """The Twilio number advocates' SMS replies are sent from (E.164)."""
-    """Where the web chat's quick exit sends the browser: an ordinary, neutral page."""
 
     @field_validator("rate_limit")
     @classmethod

@@ -10,6 +10,7 @@ from bot.core.actions import Actions
 from bot.core.catalog import Catalogs
 from bot.core.engine import Engine
 from bot.core.flows import FlowBook, FlowError, load_flows
+from bot.core.interpreter import FlowInterpreter
 from bot.core.safety import SafetyLayer
 from bot.handoff.queue import Availability
 from bot.store.crypto import load_key_ring
@@ -99,11 +100,11 @@ def build_runtime(settings: Settings, understanding: Understanding | None = None
         store=store,
         keys=store.keys,
         catalogs=catalogs,
-        flows=flows,
-        safety=SafetyLayer.load(settings.flows_dir / "safety", catalogs.languages),
-        interpreter=understanding.interpreter,
+        safety_layer=SafetyLayer.load(settings.flows_dir / "safety", catalogs.languages),
         guesser=understanding.guesser,
-        actions=actions,
+        flows=FlowInterpreter(
+            settings, catalogs, flows, actions, understanding.interpreter, understanding.guesser
+        ),
     )
     log.info("event=runtime_ready languages=%s", ",".join(catalogs.languages))
     return Runtime(settings=settings, store=store, engine=engine, availability=availability)

@@ -7,7 +7,6 @@ import unicodedata
 
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _KEEP = {"\n", "\t"}
-_PUNCTUATION_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _NON_WORD = re.compile(r"[^\w]+")
 _SPACES = re.compile(r"\s+")
 

@@ -16,10 +16,6 @@ class Parse:
     entities: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     engine: str = "embedded"
 
-    @property
-    def understood(self) -> bool:
-        return self.intent != FALLBACK_INTENT
-
 
 class Interpreter(Protocol):
     def parse(self, text: str) -> Parse: ...

@@ -101,7 +101,6 @@ TABLES = (
     ),
 )
 TABLES_BY_NAME = {table.name: table for table in TABLES}
-TABLES_BY_FILE = {table.file: table for table in TABLES}
 HAVEN_COLUMNS = frozenset({"source", "retired_at", "region_code"})
 """Columns Haven fills itself; they are never read from the data."""
 

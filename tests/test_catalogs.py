@@ -57,6 +57,7 @@ ALL_REVEALING_WORDS = tuple(fold(word) for words in REVEALING_WORDS.values() for
 # Keys the engine and the actions put first in a reply, besides the steps' openings.
 ENGINE_OPENERS = (
     "fallback.sorry",
+    "fallback.error",
     "input.empty",
     "input.text_only",
     "handoff.queued",

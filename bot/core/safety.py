@@ -1,7 +1,10 @@
-"""The safety layer: fixed words that work in every state and every language.
+"""The safety policy, whole: fixed words that work in every state and every language,
+and what they do around handoffs, the rate limit and the models.
 
-It runs before any model and never depends on one. Its words live in
-``flows/safety/<lang>.yml`` so that they can be reviewed and translated as data.
+The words run before any model and never depend on one; they live in
+``flows/safety/<lang>.yml`` so that they can be reviewed and translated as data. A
+model may add to them (a quick exit the words missed, when it is sure), never
+take away.
 """
 
 from __future__ import annotations
@@ -38,11 +41,68 @@ PRIORITY = (
 )
 
 
+WIPING = frozenset({Action.EXIT, Action.STOP})
+"""Erase the conversation at once and say nothing (STOP is the carriers' opt-out word)."""
+ALWAYS_ANSWERED = frozenset({Action.DELETE, Action.EMERGENCY})
+"""Answered in every state: while a person holds the conversation, past the rate limit."""
+NAMES_THE_LANGUAGE = ALWAYS_ANSWERED | {Action.SET_LANGUAGE}
+"""A first message that is one of these is answered in the language of its word."""
+
+INTENTS = {
+    Action.EXIT: "quick_exit",
+    Action.DELETE: "delete_data",
+    Action.EMERGENCY: "emergency",
+    Action.MENU: "menu",
+    Action.LANGUAGE: "change_language",
+    Action.SET_LANGUAGE: "change_language",
+}
+"""What a match reports as the message's intent (STOP reports none)."""
+
+# The flows the safety layer opens.
+DELETE_FLOW = "delete"
+EMERGENCY_FLOW = "emergency"
+UNSUPPORTED_LANGUAGE_FLOW = "unsupported_language"
+
+# Intents a model may add to the words.
+MODEL_EXIT = "quick_exit"
+MODEL_EXIT_CONFIDENCE = 0.95
+"""Wiping on a mistaken guess would lose the person's place: more than an ordinary intent."""
+MODEL_DELETE = "delete_data"
+MODEL_EMERGENCY = "emergency"
+
+
 @dataclass(frozen=True)
 class Match:
     action: Action
     language: str
     """The language of the word that matched (or, for SET_LANGUAGE, the one chosen)."""
+
+
+def wipes(match: Match | None) -> bool:
+    return match is not None and match.action in WIPING
+
+
+def always_answered(match: Match | None) -> bool:
+    return match is not None and match.action in ALWAYS_ANSWERED
+
+
+def passes_handoff(match: Match | None, flow: str) -> bool:
+    """Whether the bot answers although a person is on the way or holds the conversation.
+
+    DELETE and the emergency number, and the answer to DELETE's confirmation; every
+    other message is the advocate's (quick exit and STOP were handled before).
+    """
+    return always_answered(match) or flow == DELETE_FLOW
+
+
+def passes_rate_limit(match: Match | None, flow: str) -> bool:
+    """Deleting and getting the emergency number always work, answers included."""
+    return always_answered(match) or flow in (DELETE_FLOW, EMERGENCY_FLOW)
+
+
+def model_says_exit(intent: str, confidence: float) -> bool:
+    """A quick exit the words missed ("he's coming, gtg"), when the model is sure."""
+    return intent == MODEL_EXIT and confidence >= MODEL_EXIT_CONFIDENCE
 
 
 class SafetyLayer:

@@ -1,0 +1,243 @@
+"""The flow interpreter: moves a conversation through the steps of ``flows/flows.yml``.
+
+Flows are data; this module gives their steps meaning (say, ask, options, input,
+skip, then) and decides which option a message picks. What the safety layer
+answers, and what happens around the flows (handoff, rate limit, storing), is the
+engine's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from babel.dates import format_timedelta
+
+from bot.config import Settings
+from bot.core.actions import Actions
+from bot.core.catalog import Catalogs
+from bot.core.flows import HANDOFF, WIPE, FlowBook, FlowError, Option, Step
+from bot.core.messages import Choice
+from bot.core.safety import DELETE_FLOW, EMERGENCY_FLOW, MODEL_DELETE, MODEL_EMERGENCY
+from bot.store.store import Conversation
+from common.text import normalize
+from nlu.language import LanguageGuesser
+from nlu.result import Interpreter, Parse
+from resources_db.countries import parse_country
+from resources_db.needs import NEEDS
+
+MAX_CHAIN = 8
+"""How many steps one message may pass through: a guard against cycles in flows."""
+
+
+@dataclass
+class Turn:
+    """What one message produces while it passes through the flows."""
+
+    conversation: Conversation
+    parts: list[str] = field(default_factory=list)
+    options: tuple[Choice, ...] = ()
+    wipe: bool = False
+    queue: bool = False
+    """The flow handed the conversation to a person."""
+    parse: Parse | None = None
+    intent: str | None = None
+    confidence: float | None = None
+
+
+class FlowInterpreter:
+    def __init__(
+        self,
+        settings: Settings,
+        catalogs: Catalogs,
+        book: FlowBook,
+        actions: Actions,
+        understanding: Interpreter,
+        guesser: LanguageGuesser,
+    ) -> None:
+        self.settings = settings
+        self.catalogs = catalogs
+        self.book = book
+        self.actions = actions
+        self.understanding = understanding
+        self.guesser = guesser
+
+    def first_contact(self, turn: Turn, text: str) -> None:
+        """A new conversation starts with the welcome, unless the first words are danger.
+
+        Whatever the person asked for first is remembered, and taken up once they
+        say it is safe to chat, so that nobody has to ask twice.
+        """
+        parse = self.parse(turn, text) if text else None
+        if parse and parse.intent == MODEL_EMERGENCY:
+            self.go(turn, EMERGENCY_FLOW)
+            return
+        target = self.book.intents.get(parse.intent) if parse else None
+        if target:
+            turn.conversation.vars["resume"] = target
+        self.go(turn, self.book.start)
+
+    def answer(self, turn: Turn, choice: str | None, text: str) -> None:
+        """The step the conversation is at reads the message: an option, an input, or neither."""
+        conversation = turn.conversation
+        try:
+            step = self.book.resolve(f"{conversation.flow}.{conversation.step}")
+        except FlowError:
+            self.go(turn, self.book.menu)  # the flows changed under a live conversation
+            return
+        if text:
+            conversation.language = self.guesser.choose(
+                text, conversation.language, None, self.settings.default_language
+            )
+        option = self._pick(turn, step, choice, text, by_intent=not step.input)
+        if option is None and step.input:
+            self._read_input(turn, step, text)
+            return
+        if option is not None:
+            conversation.misses = 0
+            conversation.vars.update(option.set)
+            if "language" in option.set:
+                conversation.language = option.set["language"]
+            resume = conversation.vars.pop("resume", None) if option.resume else None
+            self.go(turn, resume or option.go)
+            return
+        self._jump_or_miss(turn, text)
+
+    def go(self, turn: Turn, target: str, depth: int = 0) -> None:
+        """Enter a step: say its parts, ask its question, offer its options, follow ``then``."""
+        if depth > MAX_CHAIN:
+            raise FlowError(f"flows loop at {target!r}")
+        step = self.book.resolve(target)
+        conversation = turn.conversation
+        skip = (step.skip_if_set and conversation.vars.get(step.skip_if_set)) or (
+            step.skip_if and self.actions.holds(step.skip_if, conversation)
+        )
+        if skip:
+            assert step.go is not None
+            self.go(turn, step.go, depth + 1)
+            return
+        conversation.flow, conversation.step = step.flow, step.id
+        for part in step.say:
+            if part.key:
+                turn.parts.append(self.text(turn, part.key))
+            elif part.action:
+                found, text = self.actions.run(part.action, conversation)
+                if found and part.intro:
+                    turn.parts.append(self.text(turn, part.intro))
+                turn.parts.append(text)
+        if step.ask:
+            turn.parts.append(self.text(turn, step.ask))
+        turn.options = tuple(
+            Choice(option.id, self.text(turn, option.label)) for option in step.options
+        )
+        if step.then == WIPE:
+            turn.wipe = True
+        elif step.then == HANDOFF:
+            turn.queue = True
+        elif step.then:
+            self.go(turn, step.then, depth + 1)
+
+    def parse(self, turn: Turn, text: str) -> Parse:
+        """Understanding of the message, asked for once per turn and only when needed."""
+        if turn.parse is None:
+            turn.parse = self.understanding.parse(text)
+            if turn.intent is None:
+                turn.intent, turn.confidence = turn.parse.intent, turn.parse.confidence
+            self._remember_entities(turn.conversation, turn.parse)
+        return turn.parse
+
+    def text(self, turn: Turn, key: str) -> str:
+        language = turn.conversation.language
+        if key == "welcome.privacy":
+            idle = format_timedelta(
+                timedelta(seconds=self.settings.retention), locale=language, threshold=1.1
+            )
+            return self.catalogs.text(language, key, idle=idle)
+        return self.catalogs.text(language, key)
+
+    def _read_input(self, turn: Turn, step: Step, text: str) -> None:
+        conversation = turn.conversation
+        assert step.input is not None
+        assert step.go is not None
+        if self.actions.read(step.input, conversation, text):
+            conversation.misses = 0
+            self.go(turn, step.go)
+            return
+        parse = self.parse(turn, text)
+        target = self.book.intents.get(parse.intent)
+        # An answer that merely sounds like the flow it is in ("Atlantis" while
+        # finding help) is an answer we could not read, not a new request.
+        if target and self.book.resolve(target).flow != step.flow:
+            conversation.misses = 0
+            self.go(turn, target)
+            return
+        if self._count_miss(turn):
+            return
+        assert step.invalid is not None
+        assert step.ask is not None
+        turn.parts.append(self.text(turn, step.invalid))
+        turn.parts.append(self.text(turn, step.ask))
+
+    def _pick(
+        self, turn: Turn, step: Step, choice: str | None, text: str, by_intent: bool = True
+    ) -> Option | None:
+        """The option a message chooses: by button id, number, label, then intent."""
+        for option in step.options:
+            if choice == option.id:
+                return option
+        folded = normalize(text)
+        if folded.isdigit() and 1 <= int(folded) <= len(step.options):
+            return step.options[int(folded) - 1]
+        for option in step.options:
+            labels = {
+                normalize(self.catalogs.text(lang, option.label))
+                for lang in (turn.conversation.language, "en")
+            }
+            if folded and (folded in labels or folded == normalize(option.id)):
+                return option
+        if not folded or not by_intent:
+            return None
+        parse = self.parse(turn, text)
+        for option in step.options:
+            if parse.intent in option.intents:
+                return option
+        return None
+
+    def _jump_or_miss(self, turn: Turn, text: str) -> None:
+        parse = self.parse(turn, text) if text else None
+        if parse and parse.intent == MODEL_DELETE:
+            self.go(turn, DELETE_FLOW)
+            return
+        target = self.book.intents.get(parse.intent) if parse else None
+        if target:
+            turn.conversation.misses = 0
+            self.go(turn, target)
+            return
+        if not self._count_miss(turn):
+            turn.parts.append(self.text(turn, "fallback.sorry"))
+            self.go(turn, self.book.menu)
+
+    def _count_miss(self, turn: Turn) -> bool:
+        """Count a message not understood; True when it led to the offer of a person."""
+        conversation = turn.conversation
+        conversation.misses += 1
+        if conversation.misses < self.book.misses_before_offer:
+            return False
+        conversation.misses = 0
+        self.go(turn, self.book.offer_person)
+        return True
+
+    def _remember_entities(self, conversation: Conversation, parse: Parse) -> None:
+        """What the person said in passing ("a lawyer in Texas"), so no one asks again.
+
+        A country already known (from the phone number or an answer) is kept: "I am
+        from Mexico" names where someone comes from, not always where they are.
+        """
+        for entity in parse.entities:
+            value = str(entity.get("value", ""))
+            if entity.get("entity") == "need" and value in NEEDS:
+                conversation.vars["need"] = value
+            elif entity.get("entity") == "country" and "country" not in conversation.vars:
+                country = parse_country(value, tuple(self.catalogs.languages))
+                if country:
+                    conversation.vars["country"] = country
