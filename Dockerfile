@@ -11,6 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+COPY common ./common
 COPY nlu ./nlu
 COPY resources_db ./resources_db
 COPY flows ./flows
