@@ -23,6 +23,13 @@ from resources_db.importer import import_path
 from resources_db.lookup import Directory, Query
 from tests.conftest import Chat, make_settings
 from tests.hsds_package import HOUSTON_SHELTER, local_directory
+from tests.test_cascade import (
+    COPY_REF,
+    a_full_conversation,
+    delete_with_plain_sql,
+    rows_of,
+    the_copy,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -163,3 +170,23 @@ def test_a_handed_over_web_chat_is_worked_from_the_console_on_postgres(
     with pg_runtime.store.transaction() as tx:
         assert tx.db.scalars(select(NoteRow)).all() == []
         assert tx.db.scalars(select(WebOutboxRow)).all() == []
+
+
+def test_a_session_deleted_with_plain_sql_leaves_nothing_of_its_conversation_on_postgres(
+    pg_runtime: Runtime,
+) -> None:
+    key = a_full_conversation(pg_runtime, Chat(pg_runtime.engine))
+    before = rows_of(pg_runtime.store.engine, key)
+    assert all(before.values()), f"a_full_conversation fills no row of {before}"
+    delete_with_plain_sql(pg_runtime.store.engine, key)
+    assert rows_of(pg_runtime.store.engine, key) == dict.fromkeys(before, 0)
+
+
+def test_a_session_deleted_with_plain_sql_leaves_its_provider_copy_unlinked_and_due_on_postgres(
+    pg_runtime: Runtime,
+) -> None:
+    key = a_full_conversation(pg_runtime, Chat(pg_runtime.engine))
+    assert pg_runtime.store.due_copies("sms", utcnow(), 10) == []
+    delete_with_plain_sql(pg_runtime.store.engine, key)
+    assert the_copy(pg_runtime.store.engine) == (None, 0)
+    assert [copy.ref for copy in pg_runtime.store.due_copies("sms", utcnow(), 10)] == [COPY_REF]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.core.messages import Inbound, ProviderCopy
 from bot.runtime import Runtime
-from bot.store.models import MessageRow, SessionRow
+from bot.store.models import MessageRow, NoteRow, ProviderCopyRow, SessionRow
 from common.clock import utcnow
 from tests.conftest import Chat
 
@@ -93,3 +94,83 @@ def test_deleted_ciphertext_leaves_no_residue_in_the_sqlite_file(
     raw = (tmp_path / "haven.db").read_bytes()
     for token in tokens:
         assert token[:40] not in raw
+
+
+def test_wipe_leaves_no_row_of_the_conversation_in_its_transaction(
+    runtime: Runtime, chat: Chat
+) -> None:
+    chat.say("hi")
+    key = _key(runtime, chat.sender)
+    with runtime.store.transaction() as tx:
+        note = NoteRow(session_key=key, author="ana", body=b"", created_at=utcnow())
+        tx.db.add(note)
+        tx.db.flush()
+        tx.wipe(key)
+        assert note not in tx.db
+
+
+# -- provider copies: when their deletion is due ------------------------------------------------
+
+
+def _keep(runtime: Runtime, key: str, ref: str, due_at: datetime | None = None) -> None:
+    with runtime.store.transaction() as tx:
+        tx.keep_copy("sms", key, ref, due_at, utcnow())
+
+
+def _due(runtime: Runtime, now: datetime | None = None) -> list[str]:
+    return sorted(copy.ref for copy in runtime.store.due_copies("sms", now or utcnow(), 10))
+
+
+def test_copies_wait_for_their_time_while_their_conversation_lives(
+    runtime: Runtime, chat: Chat
+) -> None:
+    chat.say("hi")
+    key = _key(runtime, chat.sender)
+    _keep(runtime, key, "SM-in-an-hour", utcnow() + timedelta(hours=1))
+    _keep(runtime, key, "SM-when-it-ends")
+    assert _due(runtime) == []
+    assert _due(runtime, utcnow() + timedelta(hours=2)) == ["SM-in-an-hour"]
+
+
+def test_the_copies_of_a_wiped_conversation_are_due_at_once(runtime: Runtime, chat: Chat) -> None:
+    chat.say("hi")
+    key = _key(runtime, chat.sender)
+    _keep(runtime, key, "SM-in-an-hour", utcnow() + timedelta(hours=1))
+    _keep(runtime, key, "SM-when-it-ends")
+    chat.say("EXIT")
+    assert _due(runtime) == ["SM-in-an-hour", "SM-when-it-ends"]
+
+
+def test_a_failed_deletion_waits_for_its_retry_after_the_conversation_is_gone(
+    runtime: Runtime, chat: Chat
+) -> None:
+    chat.say("hi")
+    _keep(runtime, _key(runtime, chat.sender), "SM-1")
+    chat.say("EXIT")
+    (copy,) = runtime.store.due_copies("sms", utcnow(), 10)
+    runtime.store.copy_retry(copy.digest, utcnow() + timedelta(minutes=5))
+    assert _due(runtime) == []
+    assert _due(runtime, utcnow() + timedelta(minutes=6)) == ["SM-1"]
+
+
+def _first_message(runtime: Runtime, text: str) -> str:
+    """A person's first message, whose copy the provider keeps until the conversation ends."""
+    sender = "+15550100031"
+    runtime.engine.handle(
+        Inbound(channel="sms", sender=sender, text=text, copy=ProviderCopy("SM-first", None))
+    )
+    return runtime.store.keys.session_key("sms", sender)
+
+
+def test_the_copy_of_a_first_message_belongs_to_the_conversation_it_opens(
+    runtime: Runtime,
+) -> None:
+    key = _first_message(runtime, "hi")
+    with runtime.store.transaction() as tx:
+        assert tx.db.scalars(select(ProviderCopyRow.session_key)).all() == [key]
+    assert _due(runtime) == []
+
+
+def test_the_copy_of_a_first_message_that_exits_is_due_at_once(runtime: Runtime) -> None:
+    _first_message(runtime, "EXIT")
+    assert _due(runtime) == ["SM-first"]

@@ -12,6 +12,14 @@ class Base(DeclarativeBase):
     pass
 
 
+def of_session(table: str, ondelete: str = "CASCADE") -> ForeignKey:
+    """The link of a row to its conversation: the database deletes the row with it.
+
+    Named, so that a migration can drop it again on SQLite as on PostgreSQL.
+    """
+    return ForeignKey("sessions.key", ondelete=ondelete, name=f"fk_{table}_session_key_sessions")
+
+
 class SessionRow(Base):
     """One conversation, found by the HMAC of channel and sender.
 
@@ -68,15 +76,19 @@ class ProviderCopyRow(Base):
 
     ``ref`` is the provider's id, encrypted; ``digest`` its keyed digest, to find the
     row again from a delivery callback. Rows outlive their conversation on purpose:
-    wiping a conversation makes its copies due at once and unlinks them.
-    ``due_at`` is empty while the message is not yet final (still being sent).
+    when it is deleted the database unlinks them (``session_key`` becomes empty),
+    and an unlinked copy not yet tried is due at once (``Store.due_copies``).
+    ``due_at`` is empty while the message is not yet final (still being sent), and
+    for copies deleted only when the conversation ends.
     """
 
     __tablename__ = "provider_copies"
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
-    session_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    session_key: Mapped[str | None] = mapped_column(
+        String(64), of_session("provider_copies", ondelete="SET NULL"), index=True
+    )
     ref: Mapped[bytes] = mapped_column(LargeBinary)
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -95,7 +107,7 @@ class HandoffRow(Base):
     __tablename__ = "handoffs"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    session_key: Mapped[str] = mapped_column(String(64), unique=True)
+    session_key: Mapped[str] = mapped_column(String(64), of_session("handoffs"), unique=True)
     channel: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), index=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
@@ -156,7 +168,7 @@ class NoteRow(Base):
     __tablename__ = "notes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_key: Mapped[str] = mapped_column(String(64), index=True)
+    session_key: Mapped[str] = mapped_column(String(64), of_session("notes"), index=True)
     author: Mapped[str] = mapped_column(String(64))
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -172,7 +184,7 @@ class WebOutboxRow(Base):
     __tablename__ = "web_outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_key: Mapped[str] = mapped_column(String(64), index=True)
+    session_key: Mapped[str] = mapped_column(String(64), of_session("web_outbox"), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

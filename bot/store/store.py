@@ -14,25 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Engine, delete, func, inspect, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.states import Direction, Handoff
 from bot.store.crypto import KeyRing
 from bot.store.models import (
     AuditRow,
-    HandoffRow,
     MessageRow,
-    NoteRow,
     ProviderCopyRow,
     ReceiptRow,
     SessionRow,
-    WebOutboxRow,
 )
 from common.clock import aware, utcnow
-
-TIED_TO_SESSION = (HandoffRow, NoteRow, WebOutboxRow)
-"""Tables whose rows go when their conversation goes (besides its messages)."""
 
 
 @dataclass
@@ -79,6 +73,8 @@ class Transaction:
     def __init__(self, db: Session, keys: KeyRing) -> None:
         self.db = db
         self.keys = keys
+        self._unlinked: dict[str, list[ProviderCopyRow]] = {}
+        """Copies kept for a conversation not saved yet, by its key (see ``keep_copy``)."""
 
     def load(self, key: str) -> Conversation | None:
         row = self.db.get(SessionRow, key, with_for_update=True)
@@ -116,6 +112,9 @@ class Transaction:
         row.rate_count = conversation.rate_count
         row.rate_notified = conversation.rate_notified
         row.data = self.keys.encrypt(json.dumps(conversation.vars, ensure_ascii=False))
+        self.db.flush()  # the session first: the flush does not order rows by foreign key
+        for copy in self._unlinked.pop(conversation.key, []):
+            copy.session_key = conversation.key
         self.db.flush()
 
     def append_message(self, key: str, direction: Direction, text: str, at: datetime) -> MessageRow:
@@ -133,17 +132,25 @@ class Transaction:
         return [(Direction(row.direction), self.keys.decrypt(row.body)) for row in rows]
 
     def wipe(self, key: str) -> int:
-        """Delete the conversation and everything tied to it; returns the rows deleted.
+        """Delete the conversation; the database deletes everything tied to it.
 
-        The provider's copies of its messages become due for deletion at once.
+        Returns the rows of the conversation and its transcript that were deleted.
+        The provider's copies of its messages stay, unlinked, and are due at once.
         """
-        release_copies(self.db, ProviderCopyRow.session_key == key, utcnow())
-        for table in TIED_TO_SESSION:
-            self.db.execute(delete(table).where(table.session_key == key))
-        messages = self.db.execute(delete(MessageRow).where(MessageRow.session_key == key))
+        messages = _count_messages(self.db, MessageRow.session_key == key)
         sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
-        self.db.flush()
-        return int(messages.rowcount or 0) + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
+        self._forget(key)
+        return messages + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
+
+    def _forget(self, key: str) -> None:
+        """Drop the rows the database just deleted or unlinked from the ORM session.
+
+        The ORM does not see what ``ON DELETE`` did; this way none of them is read
+        stale or written back.
+        """
+        for row in list(self.db.identity_map.values()):
+            if inspect(row).dict.get("session_key") == key:
+                self.db.expunge(row)
 
     def messages_since(self, key: str, since: datetime, after: int = 0) -> list[Line]:
         """The transcript from ``since`` on, with ids; only ids above ``after``."""
@@ -166,19 +173,27 @@ class Transaction:
     def keep_copy(
         self, channel: str, key: str | None, ref: str, due_at: datetime | None, now: datetime
     ) -> None:
-        """Remember a provider's copy of a message, to delete it there at ``due_at``."""
+        """Remember a provider's copy of a message, to delete it there at ``due_at``.
+
+        The first message of a conversation is kept before its session exists: the
+        copy is linked when the session is saved in this transaction, and stays
+        unlinked, so due at once, if the message wiped it instead.
+        """
         digest = self.keys.digest("copy", f"{channel}:{ref}")
         row = self.db.get(ProviderCopyRow, digest)
         if row is None:
+            live = key is not None and self.session_exists(key)
             row = ProviderCopyRow(
                 digest=digest,
                 channel=channel,
-                session_key=key,
+                session_key=key if live else None,
                 ref=self.keys.encrypt(ref),
                 attempts=0,
                 created_at=now,
             )
             self.db.add(row)
+            if key is not None and not live:
+                self._unlinked.setdefault(key, []).append(row)
         if due_at is not None and (row.due_at is None or due_at < row.due_at):
             row.due_at = due_at
         self.db.flush()
@@ -204,22 +219,17 @@ class Transaction:
         return True
 
 
+def _count_messages(db: Session, which: ColumnElement[bool]) -> int:
+    """The size of transcripts about to go, counted before the database deletes them."""
+    return int(db.scalar(select(func.count()).select_from(MessageRow).where(which)) or 0)
+
+
 @dataclass(frozen=True)
 class DueCopy:
     digest: str
     ref: str
     attempts: int
     created_at: datetime
-
-
-def release_copies(db: Session, which: Any, now: datetime) -> None:
-    """Make the copies of ended conversations due now and unlink them from the session."""
-    later = ProviderCopyRow.due_at.is_(None) | (ProviderCopyRow.due_at > now)
-    db.execute(
-        update(ProviderCopyRow)
-        .where(which)
-        .values(session_key=None, due_at=case((later, now), else_=ProviderCopyRow.due_at))
-    )
 
 
 class Store:
@@ -240,15 +250,12 @@ class Store:
         cutoff = (now or utcnow()) - timedelta(seconds=retention)
         with self._sessions.begin() as db:
             idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
-            release_copies(db, ProviderCopyRow.session_key.in_(idle), now or utcnow())
-            for table in TIED_TO_SESSION:
-                db.execute(delete(table).where(table.session_key.in_(idle)))
-            messages = db.execute(delete(MessageRow).where(MessageRow.session_key.in_(idle)))
+            messages = _count_messages(db, MessageRow.session_key.in_(idle))
             sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
             receipts = db.execute(delete(ReceiptRow).where(ReceiptRow.created_at < cutoff))
         return PurgeCounts(
             sessions=int(sessions.rowcount or 0),  # type: ignore[attr-defined]
-            messages=int(messages.rowcount or 0),  # type: ignore[attr-defined]
+            messages=messages,
             receipts=int(receipts.rowcount or 0),  # type: ignore[attr-defined]
         )
 
@@ -260,12 +267,19 @@ class Store:
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def due_copies(self, channel: str, now: datetime, limit: int) -> list[DueCopy]:
-        """Provider copies whose deletion is due, oldest first."""
+        """Provider copies whose deletion is due, oldest first.
+
+        A copy is due at its ``due_at``, or at once when its conversation is gone
+        (the database unlinked it) and no deletion was tried yet: after a failure
+        it waits for the retry time ``copy_retry`` set.
+        """
+        orphan = ProviderCopyRow.session_key.is_(None) & (ProviderCopyRow.attempts == 0)
         with self._sessions() as db:
             rows = db.scalars(
                 select(ProviderCopyRow)
-                .where(ProviderCopyRow.channel == channel, ProviderCopyRow.due_at <= now)
-                .order_by(ProviderCopyRow.due_at)
+                .where(ProviderCopyRow.channel == channel)
+                .where(or_(ProviderCopyRow.due_at <= now, orphan))
+                .order_by(func.coalesce(ProviderCopyRow.due_at, ProviderCopyRow.created_at))
                 .limit(limit)
             ).all()
             return [
