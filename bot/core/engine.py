@@ -132,6 +132,7 @@ class Engine:
             tx.wipe(key)
             return self._outcome(turn, exited=True)
         if turn.queue:
+            tx.save(conversation)  # the handoff row references the session: it must exist
             place = enqueue(tx, conversation, inbound.sender, now)
             turn.parts.append(
                 self.catalogs.text(conversation.language, "handoff.queued", position=place)
