@@ -19,10 +19,11 @@ from bot.channels.web.routes import web_router
 from bot.config import Settings
 from bot.console.admin_api import admin_router
 from bot.console.auth import ConsoleAuth
-from bot.console.chats_api import PREFIX, console_router
+from bot.console.chats_api import chats_router
 from bot.console.events import events_router
 from bot.console.page import console_page_router
 from bot.console.relay import Relay
+from bot.console.session_api import session_router
 from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
 from bot.runtime import Runtime, build_runtime
 
@@ -84,9 +85,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         app.include_router(telegram_router(settings, runtime, telegram))
     auth = ConsoleAuth(runtime.store, timedelta(seconds=settings.console_idle))
     relay = Relay(settings, runtime.store, telegram)
-    app.include_router(console_router(settings, runtime, relay, auth))
-    app.include_router(admin_router(PREFIX, runtime.store, runtime.availability, auth))
-    app.include_router(events_router(PREFIX, runtime.store, auth))
+    app.include_router(session_router(settings, runtime.store, auth))
+    app.include_router(chats_router(runtime, relay, auth))
+    app.include_router(admin_router(runtime.store, runtime.availability, auth))
+    app.include_router(events_router(runtime.store, auth))
     app.include_router(console_page_router())
     app.state.telegram = telegram
     app.state.twilio = twilio

@@ -16,18 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
 
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-DAY_MINUTES = 24 * 60
+from common.hours import DAY_MINUTES, WEEKDAYS, Span
 
 
 @dataclass(frozen=True)
-class Hours:
-    days: frozenset[int]
-    """0 is Monday."""
-    opens: int
-    """Minutes after midnight."""
-    closes: int
-    """Minutes after midnight; at or before ``opens`` means past midnight."""
+class Hours(Span):
+    """A weekly span of one schedule, in its own time zone or its country's."""
+
     zone: str | None
 
     @classmethod
@@ -46,21 +41,8 @@ class Hours:
             row.timezone,
         )
 
-    @property
-    def whole_day(self) -> bool:
-        return self.opens == 0 and self.closes >= DAY_MINUTES - 1
-
     def open_at(self, moment: datetime, country: str) -> bool:
-        local = moment.astimezone(zone_of(self.zone, country))
-        minute = local.hour * 60 + local.minute
-        today, yesterday = local.weekday(), (local.weekday() - 1) % 7
-        if self.whole_day:
-            return today in self.days
-        if self.opens < self.closes:
-            return today in self.days and self.opens <= minute < self.closes
-        return (today in self.days and minute >= self.opens) or (
-            yesterday in self.days and minute < self.closes
-        )
+        return self.covers(moment, zone_of(self.zone, country))
 
 
 def _minutes(text: str | None, default: int) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.console.chats_api import PREFIX
-from bot.handoff.queue import QUEUED, WEEKDAYS
+from bot.console.auth import PREFIX
+from bot.core.states import Handoff
 from common.clock import utcnow
+from common.hours import WEEKDAYS
 from tests.console_harness import PASSWORD, Console, first_in_queue
 
 
@@ -45,7 +46,7 @@ def test_removing_an_account_puts_its_chats_back_in_the_queue(console: Console) 
     assert root.delete(f"{PREFIX}/advocates/ana").status_code == 204
     assert ana.get(f"{PREFIX}/queue").status_code == 401  # the session went with the account
     back = first_in_queue(root)
-    assert (back["id"], back["state"], back["assigned"]) == (chat, QUEUED, False)
+    assert (back["id"], back["state"], back["assigned"]) == (chat, Handoff.QUEUED, False)
     console.telegram(3001, "are you there?")  # the person is still waiting, not with the bot
     assert console.bot_api.sent_texts()[-1] != "Sorry, I didn't understand that."
 

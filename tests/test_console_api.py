@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.app import create_app
+from bot.config import Settings
 from bot.console.accounts import MAX_FAILED_LOGINS
-from bot.console.chats_api import PREFIX
+from bot.console.auth import PREFIX
+from bot.runtime import Runtime
 from common.clock import utcnow
 from tests.console_harness import (
     HTTPS,
@@ -279,6 +283,38 @@ def test_every_console_call_is_in_the_openapi_schema(console: Console) -> None:
     }
     for path, methods in expected.items():
         assert set(paths[PREFIX + path]) == methods, path
+
+
+def test_every_console_answer_has_a_documented_schema(settings: Settings, runtime: Runtime) -> None:
+    """``/docs`` shows each answer's fields: no call answers an undescribed object."""
+    schema = create_app(settings, runtime).openapi()
+    models = schema["components"]["schemas"]
+
+    def described(part: dict[str, Any]) -> bool:
+        if "$ref" in part:
+            return described(models[part["$ref"].rsplit("/", 1)[-1]])
+        if "anyOf" in part:
+            return all(described(choice) for choice in part["anyOf"])
+        return part.get("type") == "object" and bool(part.get("properties"))
+
+    calls = [
+        (path, method, operation)
+        for path, operations in schema["paths"].items()
+        if path.startswith(PREFIX)
+        for method, operation in operations.items()
+    ]
+    assert len(calls) == 19
+    for path, method, operation in calls:
+        ((status, answer),) = [item for item in operation["responses"].items() if item[0] < "300"]
+        if status == "204":
+            assert "content" not in answer, (method, path)
+            continue
+        ((media_type, content),) = answer["content"].items()
+        if media_type == "text/event-stream":
+            assert described(content["itemSchema"]), (method, path)
+        else:
+            assert media_type == "application/json", (method, path)
+            assert described(content["schema"]), (method, path)
 
 
 def test_the_console_page_loads_only_its_own_script_and_style(console: Console) -> None:

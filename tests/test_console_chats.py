@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.console.chats_api import HANDOFFS_CLOSED, MAX_NOTE_CHARS, PREFIX
+from bot.console.auth import PREFIX
+from bot.console.chats_api import HANDOFFS_CLOSED
+from bot.console.models import MAX_NOTE_CHARS
 from bot.store.models import NoteRow, WebOutboxRow
 from common.clock import utcnow
 from tests.console_harness import Console

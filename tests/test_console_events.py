@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.console.accounts import add_advocate, log_in, session_of
-from bot.console.chats_api import PREFIX
+from bot.console.auth import PREFIX
 from common.clock import utcnow
 from tests.live_server import Live
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import ConfigError
-from bot.handoff.queue import NOTICE_INTERVAL, OpeningHours
+from bot.handoff.availability import OpeningHours
+from bot.handoff.queue import NOTICE_INTERVAL
 from bot.runtime import Runtime, Understanding, build_runtime
 from bot.store.models import AdvocateRow, HandoffRow
 from common.clock import utcnow

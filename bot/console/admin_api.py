@@ -6,10 +6,9 @@ read the opening hours; only admins change them.
 (No ``from __future__ import annotations``: FastAPI reads the annotations.)
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, Field
 
 from bot.config import ConfigError
 from bot.console.accounts import (
@@ -20,44 +19,39 @@ from bot.console.accounts import (
     audit,
     remove_advocate,
 )
-from bot.console.auth import ConsoleAuth
-from bot.handoff.queue import Availability
+from bot.console.auth import PREFIX, ConsoleAuth
+from bot.console.models import (
+    Account,
+    AccountAdded,
+    Accounts,
+    HoursChange,
+    NewAccount,
+    OpeningHoursShown,
+)
+from bot.core.states import Role
+from bot.handoff.availability import Availability, OpeningHours
 from bot.store.store import Store
 from common.clock import utcnow
 
 
-class NewAccount(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
-    admin: bool = False
-
-
-class Hours(BaseModel):
-    hours: str = Field(
-        max_length=512, description="e.g. MO-FR 09:00-17:00, SA 10:00-14:00; empty: always open"
-    )
-
-
-def admin_router(
-    prefix: str, store: Store, availability: Availability, auth: ConsoleAuth
-) -> APIRouter:
-    router = APIRouter(prefix=prefix, tags=["advocate console"])
+def admin_router(store: Store, availability: Availability, auth: ConsoleAuth) -> APIRouter:
+    router = APIRouter(prefix=PREFIX, tags=["advocate console"])
     Viewer = Annotated[Advocate, Depends(auth.viewer)]  # noqa: N806 (a type)
     Admin = Annotated[Advocate, Depends(auth.admin)]  # noqa: N806 (a type)
 
     @router.get("/advocates")
-    def accounts(_: Viewer) -> dict[str, list[dict[str, Any]]]:
-        return {"items": advocates(store)}
+    def accounts(_: Viewer) -> Accounts:
+        return Accounts(items=[Account.model_validate(item) for item in advocates(store)])
 
     @router.post("/advocates", status_code=201)
-    def create(account: NewAccount, admin: Admin) -> dict[str, str]:
+    def create(account: NewAccount, admin: Admin) -> AccountAdded:
         try:
             created = add_advocate(store, account.username, account.password, account.admin)
         except AccountError as exc:
             raise HTTPException(422, str(exc)) from exc
         with store.transaction() as tx:
             audit(tx, admin.username, "account_added")
-        return {"username": created.username, "role": created.role}
+        return AccountAdded(username=created.username, role=Role(created.role))
 
     @router.delete("/advocates/{username}", status_code=204)
     def remove(username: str, admin: Admin) -> None:
@@ -70,26 +64,22 @@ def admin_router(
             audit(tx, admin.username, "account_removed")
 
     @router.get("/opening-hours")
-    def hours(_: Viewer) -> dict[str, Any]:
-        current = availability.opening_hours()
-        return {
-            "hours": current.spec,
-            "timezone": availability.zone,
-            "open_now": current.open_at(utcnow()),
-        }
+    def hours(_: Viewer) -> OpeningHoursShown:
+        return _shown(availability.opening_hours())
 
     @router.put("/opening-hours")
-    def change_hours(change: Hours, admin: Admin) -> dict[str, Any]:
+    def change_hours(change: HoursChange, admin: Admin) -> OpeningHoursShown:
         with store.transaction() as tx:
             try:
                 current = availability.set_opening_hours(tx, change.hours)
             except ConfigError as exc:
                 raise HTTPException(422, str(exc)) from exc
             audit(tx, admin.username, "hours_changed")
-        return {
-            "hours": current.spec,
-            "timezone": availability.zone,
-            "open_now": current.open_at(utcnow()),
-        }
+        return _shown(current)
+
+    def _shown(current: OpeningHours) -> OpeningHoursShown:
+        return OpeningHoursShown(
+            hours=current.spec, timezone=availability.zone, open_now=current.open_at(utcnow())
+        )
 
     return router

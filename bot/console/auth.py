@@ -14,8 +14,11 @@ from fastapi import HTTPException, Request
 from bot.console.accounts import Advocate, session_of
 from bot.store.store import Store
 
+PREFIX = "/advocate/api"
+"""Where the console's JSON API lives."""
 COOKIE = "haven_console"
 COOKIE_PATH = "/advocate"
+"""The cookie goes to the console page and its API, nowhere else."""
 CSRF_HEADER = "x-csrf-token"
 
 

@@ -7,8 +7,7 @@ advocate and stay in English.
 
 from __future__ import annotations
 
-from typing import Any
-
+from bot.console.models import CannedText
 from bot.core.actions import Actions
 from bot.core.catalog import Catalogs
 from bot.store.store import Conversation
@@ -16,7 +15,7 @@ from bot.store.store import Conversation
 
 def canned_responses(
     catalogs: Catalogs, actions: Actions, person: Conversation
-) -> list[dict[str, Any]]:
+) -> list[CannedText]:
     language = person.language
 
     def text(key: str) -> str:
@@ -27,12 +26,12 @@ def canned_responses(
     hotlines = f"{text('person.intro')}\n{lines.text}" if lines.found else lines.text
 
     return [
-        {"id": "safe_to_talk", "title": "Safe to talk?", "text": text("welcome.safe_now")},
-        {
-            "id": "safety_plan",
-            "title": "Safety plan",
-            "text": f"{text('canned.safety_plan')}\n\n{emergency}",
-        },
-        {"id": "hotlines", "title": "Hotlines", "text": hotlines},
-        {"id": "still_there", "title": "Still there?", "text": text("canned.still_there")},
+        CannedText(id="safe_to_talk", title="Safe to talk?", text=text("welcome.safe_now")),
+        CannedText(
+            id="safety_plan",
+            title="Safety plan",
+            text=f"{text('canned.safety_plan')}\n\n{emergency}",
+        ),
+        CannedText(id="hotlines", title="Hotlines", text=hotlines),
+        CannedText(id="still_there", title="Still there?", text=text("canned.still_there")),
     ]

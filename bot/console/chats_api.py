@@ -1,40 +1,50 @@
-"""The advocates' JSON API under ``/advocate/api/``: signing in, the queue, the chats.
+"""The chats in the console API: the queue, the chats held, and working one of them.
 
 Advocates see the queue and the chats they hold; admins see every chat.
-Conversation ids are the handoffs' random ids. Authentication and CSRF rules
-are in ``bot.console.auth``; accounts and opening hours in ``bot.console.admin_api``.
+Conversation ids are the handoffs' random ids. Signing in is
+``bot.console.session_api``; authentication and CSRF rules are in
+``bot.console.auth``; accounts and opening hours in ``bot.console.admin_api``.
 
 (No ``from __future__ import annotations`` here: FastAPI reads the dependency
-annotations, which name aliases local to ``console_router``.)
+annotations, which name aliases local to ``chats_router``.)
 """
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException
 from prometheus_client import Counter
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from bot.config import Settings
-from bot.console.accounts import Advocate, audit, log_in, log_out
-from bot.console.auth import COOKIE, COOKIE_PATH, ConsoleAuth
+from bot.console.accounts import Advocate, audit
+from bot.console.auth import PREFIX, ConsoleAuth
 from bot.console.canned import canned_responses
+from bot.console.models import (
+    MAX_NOTE_CHARS,
+    MAX_REPLY_CHARS,
+    AdvocateMessage,
+    CannedTexts,
+    Closed,
+    Closing,
+    Conversation,
+    ConversationItem,
+    ConversationList,
+    Line,
+    Note,
+    NoteShown,
+    Sent,
+    Transfer,
+    Wiped,
+)
 from bot.console.relay import Relay, RelayError
 from bot.console.view import conversation_item, handoff_or_404, held_by, summary_of, waiting
 from bot.core.messages import Outcome
 from bot.core.states import Direction, Handoff
 from bot.runtime import Runtime
 from bot.store.models import AdvocateRow, HandoffRow, NoteRow
+from bot.store.store import Transaction
 from common.clock import aware, utcnow
 
-PREFIX = "/advocate/api"
-MAX_REPLY_CHARS = 1600
-"""Twilio's limit for one SMS message body; Telegram's is 4,096."""
-MAX_NOTE_CHARS = 2000
-OutcomeCategory = Literal["referred", "information", "safety_plan", "no_reply", "other"]
-"""What an advocate may record when closing: a category, never free text."""
-OUTCOMES = get_args(OutcomeCategory)
 HANDOFFS_CLOSED = Counter(
     "haven_handoffs_closed",
     "Chats closed from the console, by outcome category: numbers that outlive the chats",
@@ -42,103 +52,29 @@ HANDOFFS_CLOSED = Counter(
 )
 
 
-class Credentials(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
-
-
-class AvailabilityChange(BaseModel):
-    available: bool
-
-
-class AdvocateMessage(BaseModel):
-    text: str = Field(min_length=1, description=f"at most {MAX_REPLY_CHARS} characters")
-
-
-class Note(BaseModel):
-    text: str = Field(min_length=1, description=f"at most {MAX_NOTE_CHARS} characters")
-
-
-class Transfer(BaseModel):
-    to: str = Field(max_length=64, description="the username of the advocate who takes over")
-
-
-class Closing(BaseModel):
-    outcome: OutcomeCategory | None = None
-    wipe: bool = Field(default=False, description="erase everything now, as the person's DELETE")
-
-
-def console_router(
-    settings: Settings, runtime: Runtime, relay: Relay, auth: ConsoleAuth
-) -> APIRouter:
+def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=["advocate console"])
     store, engine = runtime.store, runtime.engine
-    secure = settings.public_url.startswith("https://")
     Viewer = Annotated[Advocate, Depends(auth.viewer)]  # noqa: N806 (a type)
     Changer = Annotated[Advocate, Depends(auth.changer)]  # noqa: N806 (a type)
 
-    @router.post("/login")
-    def login(credentials: Credentials, response: Response) -> dict[str, str]:
-        """Sign in; sets the session cookie and returns the CSRF token for changes."""
-        session = log_in(store, credentials.username, credentials.password)
-        if session is None:
-            raise HTTPException(401, "wrong name or password, or the account is locked")
-        response.set_cookie(
-            COOKIE,
-            session.cookie,
-            httponly=True,
-            samesite="strict",
-            secure=secure,
-            path=COOKIE_PATH,
-        )
-        return {"csrf_token": session.csrf_token}
-
-    @router.post("/logout", status_code=204)
-    def logout(request: Request, response: Response, _: Changer) -> None:
-        log_out(store, request.cookies.get(COOKIE, ""))
-        response.delete_cookie(COOKIE, path=COOKIE_PATH)
-
-    @router.get("/me")
-    def me(request: Request) -> dict[str, Any]:
-        """Who is signed in, with the CSRF token again (for a page that was reloaded)."""
-        advocate, csrf = auth.session(request)
-        with store.transaction() as tx:
-            row = tx.db.get(AdvocateRow, advocate.id)
-            available = bool(row and row.available)
-        return {
-            "username": advocate.username,
-            "role": advocate.role,
-            "available": available,
-            "csrf_token": csrf,
-            "outcomes": list(OUTCOMES),
-        }
-
-    @router.post("/me/availability")
-    def availability(change: AvailabilityChange, advocate: Changer) -> dict[str, bool]:
-        with store.transaction() as tx:
-            row = tx.db.get(AdvocateRow, advocate.id)
-            assert row is not None
-            row.available = change.available
-            audit(tx, advocate.username, "available" if change.available else "unavailable")
-        return {"available": change.available}
-
     @router.get("/queue")
-    def queue(_: Viewer) -> dict[str, list[dict[str, Any]]]:
+    def queue(_: Viewer) -> ConversationList:
         """Waiting chats in the order to take them: emergencies first, then the longest wait."""
         with store.transaction() as tx:
-            return {"items": [conversation_item(tx, row) for row in waiting(tx)]}
+            return ConversationList(items=[conversation_item(tx, row) for row in waiting(tx)])
 
     @router.get("/conversations")
-    def held(advocate: Viewer, everyone: bool = False) -> dict[str, list[dict[str, Any]]]:
+    def held(advocate: Viewer, everyone: bool = False) -> ConversationList:
         """The chats this advocate holds; ``everyone=true`` (admins): every held chat."""
         if everyone and not advocate.is_admin:
             raise HTTPException(403, "only admins may see every chat")
         with store.transaction() as tx:
             rows = held_by(tx, None if everyone else advocate)
-            return {"items": [conversation_item(tx, row) for row in rows]}
+            return ConversationList(items=[conversation_item(tx, row) for row in rows])
 
     @router.post("/conversations/{conversation_id}/claim")
-    def claim(conversation_id: str, advocate: Changer) -> dict[str, Any]:
+    def claim(conversation_id: str, advocate: Changer) -> ConversationItem:
         with store.transaction() as tx:
             row = handoff_or_404(tx, conversation_id)
             if row.state == Handoff.ASSIGNED and row.assigned_to != advocate.id:
@@ -152,7 +88,7 @@ def console_router(
             return conversation_item(tx, row)
 
     @router.get("/conversations/{conversation_id}")
-    def conversation(conversation_id: str, advocate: Viewer) -> dict[str, Any]:
+    def conversation(conversation_id: str, advocate: Viewer) -> Conversation:
         """The summary the person agreed to, the chat since the handoff, and the notes."""
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
@@ -161,45 +97,38 @@ def console_router(
                 select(NoteRow).where(NoteRow.session_key == row.session_key).order_by(NoteRow.id)
             ).all()
             audit(tx, advocate.username, "viewed", row.id)
-            return {
-                **conversation_item(tx, row),
-                "summary": summary_of(tx, row),
-                "messages": [
-                    {
-                        "id": line.id,
-                        "direction": line.direction,
-                        "text": line.text,
-                        "at": line.at.isoformat(),
-                    }
+            return Conversation(
+                **dict(conversation_item(tx, row)),
+                summary=summary_of(tx, row),
+                messages=[
+                    Line(id=line.id, direction=line.direction, text=line.text, at=line.at)
                     for line in lines
                 ],
-                "notes": [
-                    {
-                        "author": note.author,
-                        "text": tx.keys.decrypt(note.body),
-                        "at": aware(note.created_at).isoformat(),
-                    }
+                notes=[
+                    NoteShown(
+                        author=note.author,
+                        text=tx.keys.decrypt(note.body),
+                        at=aware(note.created_at),
+                    )
                     for note in notes
                 ],
-            }
+            )
 
     @router.get("/conversations/{conversation_id}/canned")
-    def canned(conversation_id: str, advocate: Viewer) -> dict[str, Any]:
+    def canned(conversation_id: str, advocate: Viewer) -> CannedTexts:
         """Standard texts in the person's language: safety plan, lines, checking in."""
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
             person = tx.load(row.session_key)
             if person is None:
                 raise HTTPException(404, "no such conversation")
-        return {
-            "language": person.language,
-            "items": canned_responses(engine.catalogs, engine.actions, person),
-        }
+        return CannedTexts(
+            language=person.language,
+            items=canned_responses(engine.catalogs, engine.actions, person),
+        )
 
     @router.post("/conversations/{conversation_id}/messages")
-    async def reply(
-        conversation_id: str, message: AdvocateMessage, advocate: Changer
-    ) -> dict[str, Any]:
+    async def reply(conversation_id: str, message: AdvocateMessage, advocate: Changer) -> Sent:
         """Send the advocate's words on the person's channel; 502 says why it failed."""
         if len(message.text) > MAX_REPLY_CHARS:
             raise HTTPException(413, f"a reply has at most {MAX_REPLY_CHARS} characters")
@@ -211,7 +140,7 @@ def console_router(
         except RelayError as exc:
             raise HTTPException(502, f"not delivered: {exc}") from exc
         line_id = await run_in_threadpool(_record_reply, conversation_id, advocate, outcome)
-        return {"status": "sent", "id": line_id}
+        return Sent(status="sent", id=line_id)
 
     def _outgoing(conversation_id: str, advocate: Advocate, text: str) -> tuple[str, str, Outcome]:
         with store.transaction() as tx:
@@ -236,7 +165,7 @@ def console_router(
             return line.id
 
     @router.post("/conversations/{conversation_id}/notes", status_code=201)
-    def add_note(conversation_id: str, note: Note, advocate: Changer) -> dict[str, str]:
+    def add_note(conversation_id: str, note: Note, advocate: Changer) -> NoteShown:
         """A private note for advocates; it is erased with the conversation."""
         if len(note.text) > MAX_NOTE_CHARS:
             raise HTTPException(413, f"a note has at most {MAX_NOTE_CHARS} characters")
@@ -252,10 +181,10 @@ def console_router(
                 )
             )
             audit(tx, advocate.username, "noted", row.id)
-        return {"author": advocate.username, "text": note.text, "at": now.isoformat()}
+        return NoteShown(author=advocate.username, text=note.text, at=now)
 
     @router.post("/conversations/{conversation_id}/transfer")
-    def transfer(conversation_id: str, to: Transfer, advocate: Changer) -> dict[str, Any]:
+    def transfer(conversation_id: str, to: Transfer, advocate: Changer) -> ConversationItem:
         """Hand a held chat to another advocate, who then holds it."""
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
@@ -269,18 +198,18 @@ def console_router(
             return conversation_item(tx, row)
 
     @router.post("/conversations/{conversation_id}/close")
-    async def close(conversation_id: str, closing: Closing, advocate: Changer) -> dict[str, Any]:
+    async def close(conversation_id: str, closing: Closing, advocate: Changer) -> Closed | Wiped:
         """Return the person to the bot (they are told, and see the menu), or erase it all."""
         ended = await run_in_threadpool(_close, conversation_id, closing, advocate)
         HANDOFFS_CLOSED.labels(outcome=closing.outcome or "none").inc()
         if ended is None:
-            return {"state": "wiped"}
+            return Wiped(state="wiped")
         channel, address, outcome = ended
         try:
             await relay.deliver(channel, address, outcome)
         except RelayError as exc:
-            return {"state": Handoff.CLOSED, "told": False, "error": f"not delivered: {exc}"}
-        return {"state": Handoff.CLOSED, "told": True}
+            return Closed(state=Handoff.CLOSED, told=False, error=f"not delivered: {exc}")
+        return Closed(state=Handoff.CLOSED, told=True)
 
     def _close(
         conversation_id: str, closing: Closing, advocate: Advocate
@@ -301,7 +230,7 @@ def console_router(
                 raise HTTPException(404, "no such conversation")
             return row.channel, address, engine.back_to_bot(tx, person, now)
 
-    def _held(tx: Any, conversation_id: str, advocate: Advocate) -> HandoffRow:
+    def _held(tx: Transaction, conversation_id: str, advocate: Advocate) -> HandoffRow:
         row = handoff_or_404(tx, conversation_id)
         if not advocate.is_admin and row.assigned_to != advocate.id:
             raise HTTPException(403, "this chat is not yours")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from fastapi import HTTPException
 from sqlalchemy import select
 
 from bot.console.accounts import Advocate
+from bot.console.models import ConversationItem
 from bot.core.catalog import RIGHT_TO_LEFT
 from bot.core.states import Handoff
+from bot.handoff.queue import Summary
 from bot.store.models import AdvocateRow, HandoffRow
 from bot.store.store import Transaction
 from common.clock import aware
@@ -45,23 +44,22 @@ def held_by(tx: Transaction, advocate: Advocate | None) -> list[HandoffRow]:
     return list(tx.db.scalars(query.order_by(HandoffRow.assigned_at)).all())
 
 
-def summary_of(tx: Transaction, row: HandoffRow) -> dict[str, Any]:
-    summary: dict[str, Any] = json.loads(tx.keys.decrypt(row.summary))
-    return summary
+def summary_of(tx: Transaction, row: HandoffRow) -> Summary:
+    return Summary.model_validate_json(tx.keys.decrypt(row.summary))
 
 
-def conversation_item(tx: Transaction, row: HandoffRow) -> dict[str, Any]:
+def conversation_item(tx: Transaction, row: HandoffRow) -> ConversationItem:
     summary = summary_of(tx, row)
     holder = tx.db.get(AdvocateRow, row.assigned_to) if row.assigned_to is not None else None
-    return {
-        "id": row.id,
-        "channel": row.channel,
-        "language": summary.get("language"),
-        "right_to_left": summary.get("language") in RIGHT_TO_LEFT,
-        "country": summary.get("country"),
-        "priority": "emergency" if row.priority else "normal",
-        "state": row.state,
-        "waiting_since": aware(row.queued_at).isoformat(),
-        "assigned": row.assigned_to is not None,
-        "assigned_to": holder.username if holder else None,
-    }
+    return ConversationItem(
+        id=row.id,
+        channel=row.channel,
+        language=summary.language,
+        right_to_left=summary.language in RIGHT_TO_LEFT,
+        country=summary.country,
+        priority="emergency" if row.priority else "normal",
+        state=Handoff(row.state),
+        waiting_since=aware(row.queued_at),
+        assigned=row.assigned_to is not None,
+        assigned_to=holder.username if holder else None,
+    )
