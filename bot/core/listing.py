@@ -15,6 +15,7 @@ from babel.dates import get_day_names
 
 from bot.core.catalog import Catalogs
 from bot.core.segments import segments
+from common.hours import clock
 from resources_db.lookup import Resource
 from resources_db.schedules import Hours
 
@@ -76,7 +77,7 @@ def _hours(resource: Resource, language: str, catalogs: Catalogs) -> str:
         return ""
     names = get_day_names("abbreviated", locale=Locale.parse(language))
     spans = [
-        f"{_days(item, names)} {_time(item.opens)}–{_time(item.closes)}"
+        f"{_days(item, names)} {clock(item.opens)}–{clock(item.closes)}"
         for item in resource.hours
         if item.days
     ]
@@ -94,10 +95,6 @@ def _days(hours: Hours, names: Mapping[int, str]) -> str:
     return ", ".join(
         names[run[0]] if len(run) == 1 else f"{names[run[0]]}–{names[run[-1]]}" for run in runs
     )
-
-
-def _time(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _languages(resource: Resource, language: str, catalogs: Catalogs) -> str:
