@@ -9,13 +9,8 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from prometheus_client import make_asgi_app
-from starlette.concurrency import run_in_threadpool
 
-from bot.channels.sms.copies import TwilioCopies
-from bot.channels.sms.routes import twilio_router
-from bot.channels.telegram.client import TelegramBot
-from bot.channels.telegram.routes import telegram_router
-from bot.channels.web.routes import web_router
+from bot.channels.registry import build_channels
 from bot.config import Settings
 from bot.console.admin_api import admin_router
 from bot.console.auth import ConsoleAuth
@@ -32,8 +27,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """The app; ``runtime`` may be given by tests, else it is built from ``settings``."""
     settings.check_channels()
     runtime = runtime or build_runtime(settings)
-    telegram = TelegramBot(settings, runtime.store) if settings.telegram_bot_token else None
-    twilio = TwilioCopies(settings, runtime.store) if settings.twilio_auth_token else None
+    channels = build_channels(settings, runtime.store, runtime.engine.handle)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -47,20 +41,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 )
             )
         ]
-        if twilio is not None:
-            sync_delete = twilio.delete_due
-
-            async def delete_at_twilio() -> int:
-                return await run_in_threadpool(sync_delete)
-
-            tasks.append(
-                asyncio.create_task(delete_copies_forever(delete_at_twilio, COPY_INTERVAL))
-            )
-        if telegram is not None:
-            await telegram.start()
-            tasks.append(
-                asyncio.create_task(delete_copies_forever(telegram.delete_due, COPY_INTERVAL))
-            )
+        for channel in channels.values():
+            await channel.start()
+        tasks.append(
+            asyncio.create_task(delete_copies_forever(list(channels.values()), COPY_INTERVAL))
+        )
         try:
             yield
         finally:
@@ -68,8 +53,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            if telegram is not None:
-                await telegram.stop()
+            for channel in channels.values():
+                await channel.stop()
             runtime.close()
 
     app = FastAPI(title="Haven", version="0.1.0", lifespan=lifespan)
@@ -78,20 +63,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # Counts only (fallbacks, purges): nothing that could identify anyone.
     app.mount("/metrics", make_asgi_app())
 
-    app.include_router(web_router(settings, runtime))
-    if twilio is not None:
-        app.include_router(twilio_router(settings, runtime))
-    if telegram is not None:
-        app.include_router(telegram_router(settings, runtime, telegram))
+    for channel in channels.values():
+        if channel.router is not None:
+            app.include_router(channel.router)
     auth = ConsoleAuth(runtime.store, timedelta(seconds=settings.console_idle))
-    relay = Relay(settings, runtime.store, telegram)
+    relay = Relay(channels)
     app.include_router(session_router(settings, runtime.store, auth))
     app.include_router(chats_router(runtime, relay, auth))
     app.include_router(admin_router(runtime.store, runtime.availability, auth))
     app.include_router(events_router(runtime.store, auth))
     app.include_router(console_page_router())
-    app.state.telegram = telegram
-    app.state.twilio = twilio
+    app.state.channels = channels
+    for name, channel in channels.items():
+        setattr(app.state, name, channel)  # app.state.telegram and the like, for tests
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Collection
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from bot.channels.base import Channel
 from bot.store.store import PurgeCounts, Store
 
 log = logging.getLogger(__name__)
@@ -41,11 +43,12 @@ async def purge_forever(store: Store, retention: int, audit_retention: int, inte
         await asyncio.sleep(interval)
 
 
-async def delete_copies_forever(delete_due: Callable[[], Awaitable[int]], interval: float) -> None:
-    """Delete due provider copies every ``interval`` seconds until cancelled."""
+async def delete_copies_forever(channels: Collection[Channel[Any, Any]], interval: float) -> None:
+    """Delete every channel's due provider copies every ``interval`` seconds until cancelled."""
     while True:
-        try:
-            await delete_due()
-        except Exception:
-            log.exception("event=provider_copy_round_failed")
+        for channel in channels:
+            try:
+                await channel.delete_copies()
+            except Exception:
+                log.exception("event=provider_copy_round_failed channel=%s", channel.name)
         await asyncio.sleep(interval)

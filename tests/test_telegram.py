@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.channels.telegram.client import TelegramBot
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import ConfigError
+from bot.core.messages import Choice, Outcome, Reply
 from bot.runtime import Runtime, Understanding, build_runtime
 from common.clock import utcnow
 from tests.conftest import make_settings
@@ -33,7 +34,7 @@ class Telegram:
     client: TestClient
     runtime: Runtime
     api: FakeBotApi
-    bot: TelegramBot
+    channel: TelegramChannel
     update_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -96,9 +97,15 @@ def telegram(
         )
         runtime = build_runtime(settings, understanding)
         app = create_app(settings, runtime)
-        app.state.telegram.per_chat_interval = 0.0  # pacing has its own test
+        channel: TelegramChannel = app.state.channels["telegram"]
+        channel.per_chat_interval = 0.0  # pacing has its own test
+        channel.client.sleep = no_sleep  # so do the pauses between retries
         with TestClient(app) as client:
-            yield Telegram(client, runtime, api, app.state.telegram)
+            yield Telegram(client, runtime, api, channel)
+
+
+async def no_sleep(_seconds: float) -> None:
+    return None
 
 
 def inline_ids(call: dict[str, Any]) -> list[str]:
@@ -215,14 +222,9 @@ def test_delete_confirmed_deletes_the_chat_from_the_phone(telegram: Telegram) ->
     assert telegram.api.of("deleteMessages")
 
 
-async def _expire(telegram: Telegram) -> int:
-    return await telegram.bot.delete_due()
-
-
 def test_an_expired_session_is_deleted_from_the_phone(telegram: Telegram) -> None:
     telegram.say("hi")
-    counts = telegram.runtime.store.purge_idle(1, now=utcnow() + timedelta(seconds=5))
-    assert counts.sessions == 1
+    assert telegram.runtime.store.purge_idle(0).sessions == 1  # idle at all: expired
     deadline = time.monotonic() + 10  # the server's own deletion round
     while not telegram.api.of("deleteMessages") and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -230,13 +232,13 @@ def test_an_expired_session_is_deleted_from_the_phone(telegram: Telegram) -> Non
 
 
 def test_messages_over_48_hours_old_are_not_asked_for(telegram: Telegram) -> None:
-    import asyncio
-
     telegram.say("hi")
     with telegram.runtime.store.transaction() as tx:
         key = telegram.runtime.store.keys.session_key("telegram", str(CHAT))
         tx.wipe(key)
-    deleted = asyncio.run(telegram.bot.delete_due(utcnow() + timedelta(hours=49)))
+    deleted = telegram.client.portal.call(
+        telegram.channel.client.delete_due, utcnow() + timedelta(hours=49)
+    )
     assert deleted == 0
 
 
@@ -254,7 +256,7 @@ def test_a_big_conversation_is_deleted_a_hundred_at_a_time(telegram: Telegram) -
 
 
 def test_messages_to_one_chat_are_paced_about_a_second_apart(telegram: Telegram) -> None:
-    telegram.bot.per_chat_interval = 1.0
+    telegram.channel.per_chat_interval = 1.0
     started = time.monotonic()
     sent = telegram.say("hi")  # the first message of a chat comes in two parts
     assert len(sent) == 2
@@ -336,6 +338,44 @@ def test_a_server_error_is_retried(telegram: Telegram) -> None:
         (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
     ]
     assert telegram.say("hi")
+
+
+def test_a_request_telegram_refuses_is_not_retried(telegram: Telegram) -> None:
+    telegram.api.failures["sendMessage"] = [
+        (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+    ]
+    assert telegram.say("hi") == []  # the first message was lost, so nothing after it goes
+
+
+def test_a_reply_longer_than_a_telegram_message_arrives_in_parts_with_the_buttons_on_the_last(
+    telegram: Telegram,
+) -> None:
+    paragraph = "A sentence of the paragraph. " * 40  # about 1,160 characters
+    long = "\n\n".join([paragraph.strip()] * 6)
+    options = (Choice("yes", "Yes"), Choice("no", "No"))
+    outcome = Outcome(replies=(Reply(long, options),), language="en", flow="menu")
+    telegram.client.portal.call(telegram.channel.send, str(CHAT), outcome)
+    sent = telegram.api.of("sendMessage")
+    assert len(sent) == 2
+    assert all(len(call["text"]) <= 4096 for call in sent)
+    assert "\n\n".join(call["text"] for call in sent) == long  # cut between paragraphs
+    assert [inline_ids(call) for call in sent] == [[], ["yes", "no"]]
+
+
+def test_a_deletion_telegram_refuses_is_tried_again_after_the_retry_pause(
+    telegram: Telegram,
+) -> None:
+    telegram.say("hi")
+    telegram.api.failures["deleteMessages"] = [
+        (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
+    ]
+    with telegram.runtime.store.transaction() as tx:
+        tx.wipe(telegram.runtime.store.keys.session_key("telegram", str(CHAT)))
+    delete_due = telegram.channel.client.delete_due
+    now = utcnow()
+    assert telegram.client.portal.call(delete_due, now) == 0
+    assert telegram.client.portal.call(delete_due, now + timedelta(seconds=4)) == 0
+    assert telegram.client.portal.call(delete_due, now + timedelta(seconds=6)) > 0
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
 from bot.channels.sms.adapter import MAX_MESSAGE_CHARS, split
-from bot.channels.sms.copies import TwilioCopies
+from bot.channels.sms.copies import TwilioCopies, rest_client
 from bot.core.segments import segments
 from bot.runtime import Runtime, Understanding, build_runtime
 from common.clock import utcnow
@@ -99,7 +99,7 @@ def sms_for(
         )
         runtime = build_runtime(settings, understanding)
         with TestClient(create_app(settings, runtime)) as client:
-            yield Sms(client, runtime, fake, TwilioCopies(settings, runtime.store))
+            yield Sms(client, runtime, fake, TwilioCopies(rest_client(settings), runtime.store))
 
 
 @pytest.fixture
@@ -212,6 +212,17 @@ def test_a_sentence_longer_than_twilio_allows_is_cut_between_words() -> None:
     parts = split("word " * 500)
     assert all(len(part) <= MAX_MESSAGE_CHARS for part in parts)
     assert " ".join(parts).split() == ["word"] * 500
+
+
+def test_a_sentence_longer_than_a_segment_stays_whole_in_one_message() -> None:
+    sentence = "This sentence goes on " + "and on " * 30 + "until it ends."
+    assert segments(sentence) > 1
+    assert split(f"Short. {sentence} Short again.") == ["Short.", sentence, "Short again."]
+
+
+def test_an_option_number_stays_with_its_label() -> None:
+    question = "Q" * 150  # so "2." would still fit this message, "2. Find help" does not
+    assert split(f"{question}\n2. Find help") == [question, "2. Find help"]
 
 
 # -- bad input ------------------------------------------------------------------------------------

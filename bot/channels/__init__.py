@@ -1,5 +1,8 @@
-"""Channels: each turns its raw events into ``Inbound`` messages and renders ``Outcome``s.
+"""Channels: each one package exposing one object that keeps the contract in ``base.Channel``.
 
-Every channel module has the same small shape (see ``base.Channel``) and knows
-nothing of flows.
+A channel turns its provider's raw events into ``Inbound`` messages and renders
+``Outcome``s for its medium, cut to its provider's limits (declared once, in its
+package, from the provider library's constants where it has them); it knows
+nothing of flows. ``registry`` builds the configured ones; ``retry`` is the one
+retry policy for calls to a provider.
 """

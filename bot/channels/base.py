@@ -1,26 +1,67 @@
-"""The interface every channel has."""
+"""The contract every channel keeps, in the shape of courier's handlers and Rasa's channels.
+
+A channel is one object: its provider's webhooks (a FastAPI router), ``parse``
+from the provider's raw event to an ``Inbound``, ``render`` of the engine's
+``Outcome`` for its medium (cut to the provider's limits), ``send`` for what
+goes out outside a request (an advocate's words), and the deletion of the
+copies its provider keeps. The registry (``bot.channels.registry``) builds the
+configured ones; nothing else needs to know which channels exist.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, Protocol, TypeVar
+
+from fastapi import APIRouter
 
 from bot.core.messages import Inbound, Outcome
 
 RawT_contra = TypeVar("RawT_contra", contravariant=True)
 RenderedT_co = TypeVar("RenderedT_co", covariant=True)
 
+Handle = Callable[[Inbound], Outcome]
+"""The engine's one entry point, which a channel's routes call in a worker thread."""
+
 
 class InputError(ValueError):
     """A raw event that cannot become a message; the text is safe to show the sender."""
 
 
-class Channel(Protocol[RawT_contra, RenderedT_co]):
-    name: ClassVar[str]
+class DeliveryError(RuntimeError):
+    """The provider did not take a message; the text says why, safe to show an advocate."""
 
-    def parse(self, raw: RawT_contra) -> Inbound:
-        """The message in a raw event, or ``InputError``."""
+
+class Channel(Protocol[RawT_contra, RenderedT_co]):
+    """One medium Haven talks on; ``RawT`` is what its provider sends, ``RenderedT`` its answer."""
+
+    name: ClassVar[str]
+    """The channel's name in stored conversations and in ``Inbound.channel``."""
+
+    @property
+    def router(self) -> APIRouter | None:
+        """The routes its provider (or its page) calls; None where there are none."""
+        ...
+
+    def parse(self, raw: RawT_contra) -> Inbound | None:
+        """The message in a raw event; None for an event that is none of Haven's business
+        (a group chat, an edit), or ``InputError``."""
         ...
 
     def render(self, outcome: Outcome) -> RenderedT_co:
-        """What the channel sends back for an outcome."""
+        """What the channel sends back for an outcome, within its provider's limits."""
         ...
+
+    async def send(self, address: str, outcome: Outcome) -> None:
+        """Deliver an outcome to ``address`` outside a request, or raise ``DeliveryError``."""
+        ...
+
+    async def delete_copies(self) -> int:
+        """Delete the provider's copies that are due; how many went (0 where it keeps none)."""
+        ...
+
+    async def start(self) -> None:
+        """Open what the channel needs while the server runs (its provider's client)."""
+        ...
+
+    async def stop(self) -> None: ...

@@ -2,29 +2,30 @@
 
 Twilio keeps every SMS it carries until the account deletes it. Haven records each
 message's SID when it is final (received, delivered, failed) and deletes it through
-the REST API once due; a failure is retried with growing pauses, and logged as an
-event with the HTTP status only.
+the REST API once due; a failure is tried again by a later round, after the provider
+retry policy's pause for the failures so far, and logged as an event with the HTTP
+status only.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from requests import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from bot.channels.retry import DELETING
+from bot.channels.sms.adapter import NAME
 from bot.config import Settings
 from bot.store.store import Store
 from common.clock import utcnow
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "sms"
 BATCH = 100
-FIRST_RETRY = timedelta(seconds=5)
-LONGEST_RETRY = timedelta(hours=1)
+"""Copies deleted in one round: Twilio deletes one message a request."""
 
 
 def rest_client(settings: Settings) -> Client:
@@ -35,15 +36,15 @@ def rest_client(settings: Settings) -> Client:
 
 
 class TwilioCopies:
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, client: Client, store: Store) -> None:
+        self.client = client
         self.store = store
-        self.client = rest_client(settings)
 
     def delete_due(self, now: datetime | None = None) -> int:
         """Delete every copy that is due; returns how many are gone."""
         now = now or utcnow()
         deleted = 0
-        for copy in self.store.due_copies(CHANNEL, now, BATCH):
+        for copy in self.store.due_copies(NAME, now, BATCH):
             try:
                 self.client.messages(copy.ref).delete()
             except TwilioRestException as exc:
@@ -56,15 +57,14 @@ class TwilioCopies:
             self.store.copy_deleted(copy.digest)
             deleted += 1
         if deleted:
-            log.info("event=provider_copies_deleted channel=%s count=%d", CHANNEL, deleted)
+            log.info("event=provider_copies_deleted channel=%s count=%d", NAME, deleted)
         return deleted
 
     def _retry(self, digest: str, attempts: int, now: datetime, status: int | None) -> None:
-        pause = min(FIRST_RETRY * 2**attempts, LONGEST_RETRY)
-        self.store.copy_retry(digest, now + pause)
+        self.store.copy_retry(digest, now + DELETING.pause(attempts + 1))
         log.warning(
             "event=provider_copy_delete_failed channel=%s status=%s attempts=%d",
-            CHANNEL,
+            NAME,
             status,
             attempts + 1,
         )

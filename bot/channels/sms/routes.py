@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -19,13 +20,16 @@ from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 
-from bot.channels.base import InputError
-from bot.channels.sms.adapter import FINAL_STATUSES, NOT_DELIVERED, SmsChannel
+from bot.channels.base import Handle, InputError
+from bot.channels.sms.adapter import FINAL_STATUSES, NAME, NOT_DELIVERED
 from bot.config import Settings
 from bot.core.states import ACTIVE, Direction
 from bot.http import BodyError, media_type, read_limited
-from bot.runtime import Runtime
+from bot.store.store import Store
 from common.clock import utcnow
+
+if TYPE_CHECKING:
+    from bot.channels.sms.channel import SmsChannel
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +39,11 @@ FORM = "application/x-www-form-urlencoded"
 TWIML = "application/xml"
 
 
-def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
+def twilio_router(
+    settings: Settings, store: Store, handle: Handle, channel: SmsChannel
+) -> APIRouter:
     router = APIRouter()
     validator = RequestValidator(settings.twilio_auth_token)
-    channel = SmsChannel(settings.public_base + STATUS_PATH, settings.twilio_delete_after)
 
     async def signed_form(request: Request) -> Mapping[str, str]:
         if media_type(request) != FORM:
@@ -65,7 +70,7 @@ def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except InputError as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        outcome = await run_in_threadpool(runtime.engine.handle, message)
+        outcome = await run_in_threadpool(handle, message)
         return Response(channel.render(outcome), media_type=TWIML)
 
     @router.post(STATUS_PATH)
@@ -80,14 +85,14 @@ def twilio_router(settings: Settings, runtime: Runtime) -> APIRouter:
         if state in NOT_DELIVERED:
             log.warning("event=sms_not_delivered status=%s", state)
         if state in FINAL_STATUSES:
-            await run_in_threadpool(remember_final, runtime, settings, sid, to, state)
+            await run_in_threadpool(remember_final, store, channel.delete_after, sid, to, state)
         return Response(status_code=204)
 
     return router
 
 
 def remember_final(
-    runtime: Runtime, settings: Settings, sid: str, to: str | None, state: str
+    store: Store, delete_after: timedelta, sid: str, to: str | None, state: str
 ) -> None:
     """A message Haven sent is final: its copy at Twilio becomes due for deletion.
 
@@ -95,10 +100,9 @@ def remember_final(
     conversation, so the advocate's console shows it.
     """
     now = utcnow()
-    key = runtime.store.keys.session_key(SmsChannel.name, to) if to else None
-    with runtime.store.transaction() as tx:
-        delay = timedelta(seconds=settings.twilio_delete_after)
-        tx.keep_sent_copy(SmsChannel.name, key, sid, delay, now)
+    key = store.keys.session_key(NAME, to) if to else None
+    with store.transaction() as tx:
+        tx.keep_sent_copy(NAME, key, sid, delete_after, now)
         person = tx.load(key) if key and state in NOT_DELIVERED else None
         if person is not None and person.handoff in ACTIVE:
             tx.append_message(

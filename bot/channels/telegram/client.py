@@ -1,12 +1,12 @@
 """Haven's Telegram bot: python-telegram-bot's ``Application`` without an updater.
 
 Updates arrive at Haven's own webhook route (the library's custom-webhook
-pattern); this module sends replies and deletes messages through the Bot API,
+pattern); this module sends messages and deletes them through the Bot API,
 whose address is configurable so a self-hosted server or a test fake can stand in.
-Sending respects Telegram's limits through the library's rate limiter (30
-messages a second overall, retrying after a 429's ``retry_after``) and retries
-network failures and 5xx answers with growing pauses. Failures are logged as
-events with no content.
+Every call goes through the library's rate limiter, which keeps to Telegram's
+overall limit and waits out a 429's ``retry_after``; network failures and 5xx
+answers are retried with the provider retry policy (``bot.channels.retry``).
+Failures are logged as events with no content.
 """
 
 from __future__ import annotations
@@ -19,16 +19,12 @@ from datetime import datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 from telegram import Bot, Message
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.constants import BulkRequestLimit, FloodLimit
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.channels.telegram.adapter import (
-    DELETE_BATCH,
-    Send,
-    TelegramChannel,
-    message_ref,
-    parse_ref,
-)
+from bot.channels.retry import DELETING, SENDING, Sleep
+from bot.channels.telegram.adapter import NAME, Send, message_ref, parse_ref
 from bot.config import Settings
 from bot.store.store import Store
 from common.clock import utcnow
@@ -37,14 +33,9 @@ log = logging.getLogger(__name__)
 
 DELETABLE_FOR = timedelta(hours=48)
 """Bots may delete messages in private chats only while they are under 48 hours old."""
-SEND_ATTEMPTS = 3
-FIRST_PAUSE = 0.5
-OVERALL_PER_SECOND = 30
-PER_CHAT_INTERVAL = 1.0
-PACED_CHATS = 10_000
-"""Seconds between two messages to one chat: Telegram asks for about one a second."""
+RATE_LIMIT_RETRIES = 3
+"""How often the rate limiter waits out a 429 before the call fails."""
 WEBHOOK_PATH = "/webhooks/telegram"
-CHANNEL = TelegramChannel.name
 
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
@@ -52,23 +43,31 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     # will have them; without this it warns on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     api = settings.telegram_api_url.rstrip("/")
+    limiter = AIORateLimiter(
+        overall_max_rate=FloodLimit.MESSAGES_PER_SECOND, max_retries=RATE_LIMIT_RETRIES
+    )
     builder: ApplicationBuilder = (  # type: ignore[type-arg]
         Application.builder()
         .token(settings.telegram_bot_token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)
-        .rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_PER_SECOND, max_retries=3))
+        .rate_limiter(limiter)
     )
     return builder.build()
+
+
+def passing(error: BaseException) -> bool:
+    """A failure worth another try: the network or a 5xx, not a request Telegram refused."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
 class TelegramBot:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.application = build_application(settings)
         self.store = store
-        self.per_chat_interval = PER_CHAT_INTERVAL
-        self._last_sent: dict[int, float] = {}
+        self.sleep: Sleep = asyncio.sleep
+        """How retries wait; tests make it instant."""
 
     @property
     def bot(self) -> Bot:
@@ -87,60 +86,37 @@ class TelegramBot:
         except TelegramError as exc:
             log.warning("event=telegram_callback_answer_failed error=%s", type(exc).__name__)
 
-    async def send(self, chat_id: int, sends: list[Send]) -> int:
-        """Send the messages in order; remember each one's id to delete it later."""
-        sent = 0
-        for item in sends:
-            message = await self._send_one(chat_id, item)
-            if message is None:
-                break  # keep the order: do not send what comes after a lost message
-            await run_in_threadpool(self._keep, chat_id, message)
-            sent += 1
-        return sent
-
-    async def _pace(self, chat_id: int) -> None:
-        """Keep to about one message a second in each chat (this process's share)."""
-        loop = asyncio.get_running_loop()
-        wait = self._last_sent.get(chat_id, 0.0) + self.per_chat_interval - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._last_sent[chat_id] = loop.time()
-        if len(self._last_sent) > PACED_CHATS:
-            self._last_sent.clear()  # a bound on memory; the worst case is one early message
-
-    async def _send_one(self, chat_id: int, item: Send) -> Message | None:
-        await self._pace(chat_id)
-        pause = FIRST_PAUSE
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            try:
-                return await self.bot.send_message(chat_id, item.text, reply_markup=item.markup)
-            except RetryAfter as exc:
-                wait = exc.retry_after
-                pause = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            except NetworkError as exc:  # 5xx answers and connection failures
-                log.warning(
-                    "event=telegram_send_retry attempt=%d error=%s", attempt, type(exc).__name__
-                )
-            except TelegramError as exc:  # blocked by the person, chat gone: final
-                log.warning("event=telegram_send_failed error=%s", type(exc).__name__)
-                return None
-            await asyncio.sleep(pause)
-            pause *= 2
-        log.warning("event=telegram_send_failed error=retries_exhausted")
-        return None
+    async def send(self, chat_id: int, item: Send) -> Message | None:
+        """Send one message, remembered so it can be deleted later; None when it was lost."""
+        try:
+            async for attempt in SENDING.retrying("telegram_send", passing, self.sleep):
+                with attempt:
+                    message = await self.bot.send_message(
+                        chat_id, item.text, reply_markup=item.markup
+                    )
+        except TelegramError as exc:  # blocked by the person, chat gone, retries spent
+            log.warning("event=telegram_send_failed error=%s", type(exc).__name__)
+            return None
+        await run_in_threadpool(self._keep, chat_id, message)
+        return message
 
     def _keep(self, chat_id: int, message: Message) -> None:
         now = utcnow()
-        key = self.store.keys.session_key(CHANNEL, str(chat_id))
+        key = self.store.keys.session_key(NAME, str(chat_id))
         with self.store.transaction() as tx:
             ref = message_ref(chat_id, message.message_id)
-            tx.keep_sent_copy(CHANNEL, key, ref, None, now)  # deleted when the chat ends
+            tx.keep_sent_copy(NAME, key, ref, None, now)  # deleted when the chat ends
 
     async def delete_due(self, now: datetime | None = None) -> int:
-        """Delete from the person's phone every message of ended conversations."""
+        """Delete from the person's phone every message of ended conversations.
+
+        A batch Telegram refuses is tried again by a later round, after the
+        retry policy's pause for the failures so far.
+        """
         now = now or utcnow()
-        due = await run_in_threadpool(self.store.due_copies, CHANNEL, now, DELETE_BATCH * 10)
-        by_chat: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        batch_size = BulkRequestLimit.MAX_LIMIT
+        due = await run_in_threadpool(self.store.due_copies, NAME, now, batch_size * 10)
+        by_chat: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
         too_old = 0
         for copy in due:
             if now - copy.created_at > DELETABLE_FOR:
@@ -148,21 +124,20 @@ class TelegramBot:
                 too_old += 1
                 continue
             chat_id, message_id = parse_ref(copy.ref)
-            by_chat[chat_id].append((copy.digest, message_id))
+            by_chat[chat_id].append((copy.digest, message_id, copy.attempts))
         deleted = 0
         for chat_id, items in by_chat.items():
-            for start in range(0, len(items), DELETE_BATCH):
-                batch = items[start : start + DELETE_BATCH]
+            for start in range(0, len(items), batch_size):
+                batch = items[start : start + batch_size]
                 try:
-                    await self.bot.delete_messages(chat_id, [message for _, message in batch])
+                    await self.bot.delete_messages(chat_id, [message for _, message, _ in batch])
                 except TelegramError as exc:
                     log.warning("event=telegram_delete_failed error=%s", type(exc).__name__)
-                    for digest, _ in batch:
-                        await run_in_threadpool(
-                            self.store.copy_retry, digest, now + timedelta(seconds=30)
-                        )
+                    for digest, _, attempts in batch:
+                        later = now + DELETING.pause(attempts + 1)
+                        await run_in_threadpool(self.store.copy_retry, digest, later)
                     continue
-                for digest, _ in batch:
+                for digest, _, _ in batch:
                     await run_in_threadpool(self.store.copy_deleted, digest)
                 deleted += len(batch)
         if deleted or too_old:

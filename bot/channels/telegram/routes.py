@@ -10,30 +10,30 @@ the person's phone at once.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
-import logging
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from telegram import Update
 
-from bot.channels.telegram.adapter import TelegramChannel
-from bot.channels.telegram.client import WEBHOOK_PATH, TelegramBot
+from bot.channels.base import DeliveryError, Handle
+from bot.channels.telegram.client import WEBHOOK_PATH
 from bot.config import Settings
 from bot.http import BodyError, media_type, read_limited
-from bot.runtime import Runtime
-from common.clock import utcnow
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.channels.telegram.channel import TelegramChannel
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 (a header name)
 
 
-def telegram_router(settings: Settings, runtime: Runtime, telegram: TelegramBot) -> APIRouter:
+def telegram_router(settings: Settings, handle: Handle, channel: TelegramChannel) -> APIRouter:
     router = APIRouter()
-    channel = TelegramChannel()
+    client = channel.client
     secret = settings.telegram_webhook_secret.encode()
 
     @router.post(WEBHOOK_PATH)
@@ -46,24 +46,26 @@ def telegram_router(settings: Settings, runtime: Runtime, telegram: TelegramBot)
         try:
             body = await read_limited(request, settings.max_webhook_bytes)
             data = json.loads(body)
-            update = Update.de_json(data, telegram.bot) if isinstance(data, dict) else None
+            update = Update.de_json(data, client.bot) if isinstance(data, dict) else None
         except BodyError as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except (ValueError, TypeError, KeyError, AttributeError):
             update = None
         if update is None:
             return PlainTextResponse("not a Telegram update", status_code=400)
-        incoming = channel.parse(update, utcnow())
-        if incoming.callback_query_id:
-            await telegram.answer_callback(incoming.callback_query_id)
-        if incoming.inbound is None or incoming.chat_id is None:
+        if update.callback_query is not None:  # a button press, answered whatever happens
+            await client.answer_callback(update.callback_query.id)
+        inbound = channel.parse(update)
+        if inbound is None:
             return Response(status_code=200)  # groups, edits, channels: not Haven's business
-        outcome = await run_in_threadpool(runtime.engine.handle, incoming.inbound)
+        outcome = await run_in_threadpool(handle, inbound)
         if outcome.duplicate:
             return Response(status_code=200)
-        await telegram.send(incoming.chat_id, channel.render(outcome))
+        # A message lost on the way is logged; Telegram's redelivery would not bring it back.
+        with contextlib.suppress(DeliveryError):
+            await channel.send(inbound.sender, outcome)
         if outcome.exited:
-            await telegram.delete_due()
+            await channel.delete_copies()
         return Response(status_code=200)
 
     return router

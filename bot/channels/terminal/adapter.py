@@ -4,6 +4,9 @@ JSONL input, one object a line: ``{"text": "...", "sender": "id", "choice": "opt
 (every field optional). Each input line gets exactly one output line: the outcome,
 or ``{"error": "..."}`` for a line that cannot be read; the conversation goes on.
 Blank lines are not messages and are skipped.
+
+The terminal has two faces, one for each audience, both keeping the channel
+contract; neither is served by the server, so neither is in the registry.
 """
 
 from __future__ import annotations
@@ -12,16 +15,34 @@ import json
 from collections.abc import Callable
 from typing import IO, Any, ClassVar
 
-from bot.channels.base import InputError
+from bot.channels import base
+from bot.channels.base import DeliveryError, InputError
 from bot.core.messages import Inbound, Outcome, Reply
 
 DEFAULT_SENDER = "local"
 MAX_SENDER_CHARS = 256
 
 
-class JsonlChannel:
-    name: ClassVar[str] = "terminal"
+class Local:
+    """What both faces share: no routes, no one to reach between turns, no copies."""
 
+    name: ClassVar[str] = "terminal"
+    router: None = None
+
+    async def send(self, address: str, outcome: Outcome) -> None:
+        raise DeliveryError("the terminal answers only what is typed into it")
+
+    async def delete_copies(self) -> int:
+        return 0
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+class JsonlChannel(Local):
     def parse(self, raw: bytes) -> Inbound:
         try:
             line = raw.decode("utf-8")
@@ -52,10 +73,8 @@ class JsonlChannel:
         }
 
 
-class KeyboardChannel:
+class KeyboardChannel(Local):
     """For a person at a terminal: options are numbered, answer with the number."""
-
-    name: ClassVar[str] = "terminal"
 
     def __init__(self, sender: str = DEFAULT_SENDER) -> None:
         self.sender = sender
@@ -120,3 +139,9 @@ def _reply_json(reply: Reply) -> dict[str, Any]:
     if reply.right_to_left:
         item["rtl"] = True
     return item
+
+
+KEEPS_THE_CONTRACT: tuple[
+    type[base.Channel[bytes, dict[str, Any]]], type[base.Channel[str, str]]
+] = (JsonlChannel, KeyboardChannel)
+"""Nothing at run time: mypy checks here that both faces satisfy ``Channel``."""

@@ -7,44 +7,58 @@ and is keyed like every other sender.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any
 
 from bot.channels.base import InputError
 from bot.core.messages import Inbound, Outcome
 
+NAME = "web"
 MAX_CHOICE_CHARS = 64
 
 
-class WebChannel:
-    name: ClassVar[str] = "web"
+@dataclass(frozen=True)
+class Posted:
+    """What the page posted: the body, with the session cookie and the browser's language."""
 
-    def parse_body(self, sender: str, body: bytes, language: str | None) -> Inbound:
-        try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise InputError("the body must be a JSON object") from None
-        if not isinstance(data, dict):
-            raise InputError("the body must be a JSON object")
-        text, choice = data.get("text", ""), data.get("choice")
-        if not isinstance(text, str) or not (choice is None or isinstance(choice, str)):
-            raise InputError("text and choice must be strings")
-        if choice is not None and len(choice) > MAX_CHOICE_CHARS:
-            raise InputError("choice is too long")
-        return Inbound(
-            channel=self.name, sender=sender, text=text, choice=choice, language_hint=language
-        )
+    sender: str
+    body: bytes
+    language: str | None
 
-    def render(self, outcome: Outcome) -> dict[str, Any]:
-        return {
-            "replies": [
-                {
-                    "text": reply.text,
-                    "options": [{"id": o.id, "label": o.label} for o in reply.options],
-                    "rtl": reply.right_to_left,
-                }
-                for reply in outcome.replies
-            ],
-            "lang": outcome.language,
-            "exited": outcome.exited,
-            "with_person": outcome.with_person,
-        }
+
+def parse(posted: Posted) -> Inbound:
+    try:
+        data = json.loads(posted.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError("the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise InputError("the body must be a JSON object")
+    text, choice = data.get("text", ""), data.get("choice")
+    if not isinstance(text, str) or not (choice is None or isinstance(choice, str)):
+        raise InputError("text and choice must be strings")
+    if choice is not None and len(choice) > MAX_CHOICE_CHARS:
+        raise InputError("choice is too long")
+    return Inbound(
+        channel=NAME,
+        sender=posted.sender,
+        text=text,
+        choice=choice,
+        language_hint=posted.language,
+    )
+
+
+def render(outcome: Outcome) -> dict[str, Any]:
+    """The page shows a reply of any length: there is no limit to cut it to."""
+    return {
+        "replies": [
+            {
+                "text": reply.text,
+                "options": [{"id": o.id, "label": o.label} for o in reply.options],
+                "rtl": reply.right_to_left,
+            }
+            for reply in outcome.replies
+        ],
+        "lang": outcome.language,
+        "exited": outcome.exited,
+        "with_person": outcome.with_person,
+    }

@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import InputError
+from bot.channels.base import Handle, InputError
 from bot.channels.web import outbox as web_outbox
-from bot.channels.web.adapter import WebChannel
+from bot.channels.web.adapter import NAME, Posted
 from bot.config import Settings
 from bot.http import BodyError, media_type, read_limited, static_page
-from bot.runtime import Runtime
+from bot.store.store import Store
+
+if TYPE_CHECKING:
+    from bot.channels.web.channel import WebChannel
 
 STATIC = Path(__file__).resolve().parent / "static"
 COOKIE = "haven_session"
 
 
-def web_router(settings: Settings, runtime: Runtime) -> APIRouter:
+def web_router(settings: Settings, store: Store, handle: Handle, channel: WebChannel) -> APIRouter:
     router = APIRouter()
-    channel = WebChannel()
     secure = settings.public_url.startswith("https://")
 
     def page(name: str, media_type: str) -> FileResponse:
@@ -61,10 +64,10 @@ def web_router(settings: Settings, runtime: Runtime) -> APIRouter:
         sender = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
         language = request.headers.get("accept-language", "").split(",")[0].split("-")[0]
         try:
-            inbound = channel.parse_body(sender, body, language or None)
+            inbound = channel.parse(Posted(sender, body, language or None))
         except InputError as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        outcome = await run_in_threadpool(runtime.engine.handle, inbound)
+        outcome = await run_in_threadpool(handle, inbound)
         response = JSONResponse(channel.render(outcome), headers={"Cache-Control": "no-store"})
         if outcome.exited:
             response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure)
@@ -79,8 +82,8 @@ def web_router(settings: Settings, runtime: Runtime) -> APIRouter:
         items: list[dict[str, object]] = []
         with_person = False
         if sender:
-            key = runtime.store.keys.session_key(channel.name, sender)
-            found = await run_in_threadpool(web_outbox.fetch, runtime.store, key, after)
+            key = store.keys.session_key(NAME, sender)
+            found = await run_in_threadpool(web_outbox.fetch, store, key, after)
             items, with_person = found.items, found.with_person
         body = {"items": items, "with_person": with_person}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
@@ -90,8 +93,8 @@ def web_router(settings: Settings, runtime: Runtime) -> APIRouter:
         """Erase the conversation of this browser, whatever state it is in."""
         sender = request.cookies.get(COOKIE)
         if sender:
-            key = runtime.store.keys.session_key(channel.name, sender)
-            await run_in_threadpool(wipe, runtime, key)
+            key = store.keys.session_key(NAME, sender)
+            await run_in_threadpool(wipe, store, key)
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})
         response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure)
         return response
@@ -99,6 +102,6 @@ def web_router(settings: Settings, runtime: Runtime) -> APIRouter:
     return router
 
 
-def wipe(runtime: Runtime, key: str) -> None:
-    with runtime.store.transaction() as tx:
+def wipe(store: Store, key: str) -> None:
+    with store.transaction() as tx:
         tx.wipe(key)
