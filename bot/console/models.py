@@ -15,7 +15,8 @@ from bot.core.states import Direction, Handoff, Role
 from bot.handoff.queue import Summary
 
 MAX_REPLY_CHARS = 1600
-"""Twilio's limit for one SMS message body; Telegram's is 4,096."""
+"""The console's rule for one reply: about ten SMS segments, already a lot to read on a phone.
+Channels cut longer texts themselves; this keeps an advocate's reply one message."""
 MAX_NOTE_CHARS = 2000
 OutcomeCategory = Literal["referred", "information", "safety_plan", "no_reply", "other"]
 """What an advocate may record when closing: a category, never free text."""

@@ -33,9 +33,6 @@ from resources_db.countries import country_from_phone
 
 log = logging.getLogger(__name__)
 
-MAX_ADVOCATE_CHARS = 1600
-"""The longest reply an advocate may send (the console says so too)."""
-
 
 class Engine:
     def __init__(
@@ -231,7 +228,7 @@ class Engine:
         """An advocate's words as an outcome, for the person's channel to render."""
         rtl = self.catalogs.is_rtl(conversation.language)
         return Outcome(
-            replies=(Reply(clean(text, MAX_ADVOCATE_CHARS), right_to_left=rtl),),
+            replies=(Reply(clean(text, self.settings.max_text), right_to_left=rtl),),
             language=conversation.language,
             flow=conversation.flow,
             handoff=conversation.handoff,
