@@ -32,8 +32,9 @@ models: install
 serve: install
 	$(BIN)/haven serve
 
+# Every test, every marker (slow, postgres, rasa, browser), one worker per core.
 test: install migrate browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The browser tests drive Debian's Chromium and ChromeDriver (never a browser download).
 browser:

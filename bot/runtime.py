@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Settings
 from bot.core.actions import Actions
@@ -11,6 +12,7 @@ from bot.core.catalog import Catalogs
 from bot.core.engine import Engine
 from bot.core.flows import FlowBook, FlowError, load_flows
 from bot.core.interpreter import FlowInterpreter
+from bot.core.rights import RightsCards
 from bot.core.safety import SafetyLayer
 from bot.handoff.queue import Availability
 from bot.store.crypto import load_key_ring
@@ -86,24 +88,62 @@ def check_flow_names(flows: FlowBook, actions: Actions) -> None:
         raise FlowError(f"flows use unknown actions, inputs or conditions: {sorted(unknown)}")
 
 
-def build_runtime(settings: Settings, understanding: Understanding | None = None) -> Runtime:
-    """Everything a running Haven needs; ``understanding`` may be shared between runtimes."""
+@dataclass(frozen=True)
+class Content:
+    """What Haven says and how it decides, parsed from ``flows/``: read-only once loaded.
+
+    Parsing it (YAML and gettext catalogs) costs more than the rest of a runtime, so one
+    process may share it between runtimes built from the same ``flows_dir``.
+    """
+
+    flows_dir: Path
+    catalogs: Catalogs
+    flows: FlowBook
+    safety: SafetyLayer
+    rights: RightsCards
+
+
+def load_content(settings: Settings) -> Content:
+    directory = settings.flows_dir
+    catalogs = Catalogs.load(directory / "locales")
+    return Content(
+        flows_dir=directory,
+        catalogs=catalogs,
+        flows=load_flows(directory / "flows.yml"),
+        safety=SafetyLayer.load(directory / "safety", catalogs.languages),
+        rights=RightsCards.load(directory / "rights" / "cards.yml"),
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    understanding: Understanding | None = None,
+    content: Content | None = None,
+) -> Runtime:
+    """Everything a running Haven needs; ``understanding`` and ``content`` may be shared."""
+    content = content or load_content(settings)
+    if content.flows_dir != settings.flows_dir:
+        raise ValueError(f"content of {content.flows_dir}, settings of {settings.flows_dir}")
     store = open_store(settings)
-    catalogs = Catalogs.load(settings.flows_dir / "locales")
-    flows = load_flows(settings.flows_dir / "flows.yml")
+    catalogs = content.catalogs
     availability = Availability(settings, store)
-    actions = Actions.build(settings, catalogs, Directory(store.engine), availability)
-    check_flow_names(flows, actions)
+    actions = Actions(catalogs, Directory(store.engine), content.rights, availability)
+    check_flow_names(content.flows, actions)
     understanding = understanding or build_understanding(settings, catalogs.languages)
     engine = Engine(
         settings=settings,
         store=store,
         keys=store.keys,
         catalogs=catalogs,
-        safety_layer=SafetyLayer.load(settings.flows_dir / "safety", catalogs.languages),
+        safety_layer=content.safety,
         guesser=understanding.guesser,
         flows=FlowInterpreter(
-            settings, catalogs, flows, actions, understanding.interpreter, understanding.guesser
+            settings,
+            catalogs,
+            content.flows,
+            actions,
+            understanding.interpreter,
+            understanding.guesser,
         ),
     )
     log.info("event=runtime_ready languages=%s", ",".join(catalogs.languages))

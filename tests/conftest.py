@@ -13,10 +13,16 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.config import Settings
-from bot.core.catalog import Catalogs
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Outcome
-from bot.runtime import Runtime, Understanding, build_runtime, build_understanding
+from bot.runtime import (
+    Content,
+    Runtime,
+    Understanding,
+    build_runtime,
+    build_understanding,
+    load_content,
+)
 from bot.store.db import make_engine, upgrade
 from resources_db.seed import load_seed
 from tests.console_harness import Console, open_console
@@ -25,10 +31,25 @@ from tests.live_server import Live, live_haven
 from tests.settings import TEST_SECRET, SettingsMaker, make_settings
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Rasa's tests first and on one worker (with ``-n``): they share one `rasa run`, which
+    takes a minute to start, and their two minutes overlap the rest of the suite."""
+    for item in items:
+        if item.get_closest_marker("rasa"):
+            item.add_marker(pytest.mark.xdist_group("rasa"))
+    items.sort(key=lambda item: item.get_closest_marker("rasa") is None)
+
+
 @pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One trained NLU model for the whole run (training takes about a second)."""
-    return tmp_path_factory.mktemp("models")
+def model_dir() -> Path:
+    """The machine's model cache: a model is trained once per version of its data and code.
+
+    It lives beside Rasa's environment (``$HAVEN_CACHE_DIR``, by default ``~/.cache/haven``),
+    so clones and runs share it; a machine without it trains once, in whichever test
+    process asks first, while the others wait for that model (see ``nlu/model_cache.py``).
+    """
+    cache = Path(os.environ.get("HAVEN_CACHE_DIR") or Path.home() / ".cache" / "haven")
+    return cache / "models"
 
 
 @pytest.fixture(scope="session")
@@ -67,17 +88,28 @@ def settings(settings_with: SettingsMaker) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def understanding(
+def content(
     tmp_path_factory: pytest.TempPathFactory, model_dir: Path, encryption_key: str
+) -> Content:
+    """The shipped flows, texts, safety words and rights cards, parsed once for every test."""
+    settings = make_settings(tmp_path_factory.mktemp("content"), model_dir, encryption_key)
+    return load_content(settings)
+
+
+@pytest.fixture(scope="session")
+def understanding(
+    tmp_path_factory: pytest.TempPathFactory, model_dir: Path, encryption_key: str, content: Content
 ) -> Understanding:
     """The trained models, built once: they are read-only, so every test may share them."""
     settings = make_settings(tmp_path_factory.mktemp("nlu"), model_dir, encryption_key)
-    return build_understanding(settings, Catalogs.load(settings.flows_dir / "locales").languages)
+    return build_understanding(settings, content.catalogs.languages)
 
 
 @pytest.fixture
-def runtime(settings: Settings, understanding: Understanding) -> Iterator[Runtime]:
-    built = build_runtime(settings, understanding)
+def runtime(
+    settings: Settings, understanding: Understanding, content: Content
+) -> Iterator[Runtime]:
+    built = build_runtime(settings, understanding, content)
     yield built
     built.close()
 
@@ -168,14 +200,18 @@ def haven(tmp_path: Path, model_dir: Path, encryption_key: str) -> Haven:
 
 
 @pytest.fixture
-def console(settings_with: SettingsMaker, understanding: Understanding) -> Iterator[Console]:
+def console(
+    settings_with: SettingsMaker, understanding: Understanding, content: Content
+) -> Iterator[Console]:
     """The whole app with fake Telegram and Twilio servers and three advocate accounts."""
-    with open_console(settings_with, understanding) as opened:
+    with open_console(settings_with, understanding, content) as opened:
         yield opened
 
 
 @pytest.fixture
-def live(settings_with: SettingsMaker, understanding: Understanding) -> Iterator[Live]:
+def live(
+    settings_with: SettingsMaker, understanding: Understanding, content: Content
+) -> Iterator[Live]:
     """Haven served by uvicorn on a loopback port."""
-    with live_haven(settings_with, understanding) as running:
+    with live_haven(settings_with, understanding, content) as running:
         yield running

@@ -17,11 +17,11 @@ from twilio.request_validator import RequestValidator
 from bot.app import create_app
 from bot.console.accounts import add_advocate
 from bot.console.chats_api import PREFIX
-from bot.runtime import Runtime, Understanding, build_runtime
+from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import AuditRow
 from tests.fake_telegram import FakeBotApi, fake_bot_api
 from tests.fake_twilio import FakeTwilio, fake_twilio
-from tests.settings import SettingsMaker
+from tests.settings import TEST_HASHER, SettingsMaker
 
 TOKEN, SECRET = "123456:console-test", "console-secret"
 ACCOUNT, AUTH = "AC" + "1" * 32, "twilio-console-token"
@@ -145,7 +145,9 @@ def web_handoff(greeting: str, country: str) -> list[dict[str, str]]:
 
 
 @contextmanager
-def open_console(settings_with: SettingsMaker, understanding: Understanding) -> Iterator[Console]:
+def open_console(
+    settings_with: SettingsMaker, understanding: Understanding, content: Content
+) -> Iterator[Console]:
     """The whole app with Telegram and Twilio fakes, three accounts, and ana available."""
     with fake_bot_api(TOKEN) as bot_api, fake_twilio(ACCOUNT, AUTH) as twilio:
         settings = settings_with(
@@ -158,10 +160,10 @@ def open_console(settings_with: SettingsMaker, understanding: Understanding) -> 
             twilio_api_url=twilio.url,
             twilio_from="+15005550001",
         )
-        runtime = build_runtime(settings, understanding)
-        add_advocate(runtime.store, "ana", PASSWORD)
-        add_advocate(runtime.store, "ben", PASSWORD)
-        add_advocate(runtime.store, "root", PASSWORD, admin=True)
+        runtime = build_runtime(settings, understanding, content)
+        add_advocate(runtime.store, "ana", PASSWORD, hasher=TEST_HASHER)
+        add_advocate(runtime.store, "ben", PASSWORD, hasher=TEST_HASHER)
+        add_advocate(runtime.store, "root", PASSWORD, admin=True, hasher=TEST_HASHER)
         app = create_app(settings, runtime)
         app.state.telegram.per_chat_interval = 0.0
         with TestClient(app) as client:

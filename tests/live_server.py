@@ -20,13 +20,17 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.app import create_app
-from bot.runtime import Runtime, Understanding, build_runtime
+from bot.runtime import Content, Runtime, Understanding, build_runtime
 from tests.console_harness import web_handoff
 from tests.settings import SettingsMaker
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WAIT = 15
+SHUTDOWN_GRACE_SECONDS = 1
+"""What a stopping test server gives open requests. A test's server stops while its browser
+is still open (the browser fixture is set up first, so it ends last), and the console's
+event stream ends only when its browser goes: uvicorn would wait for it until ``WAIT``."""
 T = TypeVar("T")
 
 
@@ -39,7 +43,14 @@ def free_port() -> int:
 @contextmanager
 def serving(app: FastAPI, port: int) -> Iterator[None]:
     """Run ``app`` under uvicorn on ``port`` until the block ends."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + WAIT
@@ -76,12 +87,14 @@ class Live:
 
 
 @contextmanager
-def live_haven(settings_with: SettingsMaker, understanding: Understanding) -> Iterator[Live]:
+def live_haven(
+    settings_with: SettingsMaker, understanding: Understanding, content: Content
+) -> Iterator[Live]:
     """Haven served on a free loopback port; its web chat's quick exit goes to /healthz?left."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = settings_with(public_url=base, web_exit_url=f"{base}/healthz?left")
-    runtime = build_runtime(settings, understanding)
+    runtime = build_runtime(settings, understanding, content)
     with serving(create_app(settings, runtime), port):
         live = Live(base, runtime)
         try:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from argon2 import PasswordHasher, profiles
+
 from bot.config import Settings
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+TEST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+"""argon2 at its lowest cost, for test accounts: the production cost takes about half a
+second a hash here, and signing in reads the cost from the stored hash."""
 SettingsMaker = Callable[..., Settings]
 """Settings for one test with some values changed (the ``settings_with`` fixture)."""
 

@@ -529,9 +529,10 @@ def test_every_step_of_every_flow_has_a_route() -> None:
 
 
 @pytest.mark.parametrize(("language", "route"), ROUTE_PARAMS)
-def test_route_reaches_its_step_in_the_language(
+def test_route_reaches_its_step_in_the_language_and_every_reply_opens_discreetly(
     new_chat: Callable[..., Chat], language: str, route: Route, local_package: Path
 ) -> None:
+    """One drive per route and language, checked for where it ends and what it showed."""
     chat = drive(new_chat, language, route, local_package)
     last: Outcome = chat.outcomes[-1]
     step = BOOK.steps[route.step]
@@ -555,12 +556,6 @@ def test_route_reaches_its_step_in_the_language(
             assert conversation is not None
             assert f"{conversation.flow}.{conversation.step}" == BOOK.resolve(step.then).name
 
-
-@pytest.mark.parametrize(("language", "route"), ROUTE_PARAMS)
-def test_every_reply_on_the_route_opens_discreetly(
-    new_chat: Callable[..., Chat], language: str, route: Route, local_package: Path
-) -> None:
-    chat = drive(new_chat, language, route, local_package)
     revealing = {
         reply.text[:LOCK_SCREEN_CHARS]: revealing_words(reply.text)
         for outcome in chat.outcomes

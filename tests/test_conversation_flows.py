@@ -363,13 +363,13 @@ def test_replies_are_within_one_sms_message_limit(chat: Chat, engine: Engine) ->
             assert len(reply.text) <= 1600
 
 
-def test_engine_keeps_no_state_between_messages(runtime, settings, understanding) -> None:
+def test_engine_keeps_no_state_between_messages(runtime, settings, understanding, content) -> None:
     """A second engine on the same database continues the same conversation."""
     from bot.runtime import build_runtime
 
     first = Chat(runtime.engine, sender="+15550100009")
     first.to_menu()
-    other = build_runtime(settings, understanding)
+    other = build_runtime(settings, understanding, content)
     try:
         outcome = Chat(other.engine, sender="+15550100009").say("3")
     finally:

@@ -11,18 +11,14 @@ import yaml
 from sqlalchemy import create_engine
 
 from bot.core.actions import Actions
-from bot.core.catalog import Catalogs
 from bot.core.flows import HANDOFF, WIPE, FlowBook, FlowError, load_flows
-from bot.core.rights import RightsCards
+from bot.runtime import Content
 from resources_db.lookup import Directory
-
-ROOT = Path(__file__).resolve().parent.parent
-FLOWS_DIR = ROOT / "flows"
 
 
 @pytest.fixture(scope="module")
-def book() -> FlowBook:
-    return load_flows(FLOWS_DIR / "flows.yml")
+def book(content: Content) -> FlowBook:
+    return content.flows
 
 
 def targets(book: FlowBook) -> list[str]:
@@ -53,12 +49,8 @@ def test_every_target_of_the_shipped_flows_resolves(book: FlowBook) -> None:
     assert not unresolved
 
 
-def test_every_action_the_shipped_flows_use_exists(book: FlowBook) -> None:
-    actions = Actions(
-        Catalogs.load(FLOWS_DIR / "locales"),
-        Directory(create_engine("sqlite://")),
-        RightsCards.load(FLOWS_DIR / "rights" / "cards.yml"),
-    )
+def test_every_action_the_shipped_flows_use_exists(book: FlowBook, content: Content) -> None:
+    actions = Actions(content.catalogs, Directory(create_engine("sqlite://")), content.rights)
     assert book.actions()
     assert book.actions() <= actions.names, sorted(book.actions() - actions.names)
     assert book.inputs() <= actions.inputs, sorted(book.inputs() - actions.inputs)

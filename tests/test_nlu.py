@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
+from nlu import model_cache
 from nlu.embedded import EmbeddedClassifier
 from nlu.language import LanguageGuesser
 from nlu.result import FALLBACK_INTENT
@@ -21,11 +21,23 @@ INTENTS = {
 }  # fmt: skip
 
 THRESHOLD = Settings.model_fields["nlu_threshold"].default
+SMALL_DATA = """\
+nlu:
+- intent: greet
+  examples: |
+    - hello
+    - hi there
+- intent: goodbye
+  examples: |
+    - bye
+    - see you later
+"""
+"""Enough to train on: the cache's behaviour does not depend on how much data there is."""
 
 
 @pytest.fixture(scope="module")
-def classifier(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedClassifier:
-    return EmbeddedClassifier.load(DATA, tmp_path_factory.mktemp("nlu"), threshold=THRESHOLD)
+def classifier(model_dir: Path) -> EmbeddedClassifier:
+    return EmbeddedClassifier.load(DATA, model_dir, threshold=THRESHOLD)
 
 
 def test_entity_annotations_are_stripped_from_examples() -> None:
@@ -68,9 +80,9 @@ def test_text_without_letters_is_a_fallback(classifier: EmbeddedClassifier) -> N
 
 
 def test_below_the_threshold_the_answer_is_a_fallback_with_the_ranking_kept(
-    tmp_path_factory: pytest.TempPathFactory,
+    model_dir: Path,
 ) -> None:
-    strict = EmbeddedClassifier.load(DATA, tmp_path_factory.mktemp("strict"), threshold=0.999)
+    strict = EmbeddedClassifier.load(DATA, model_dir, threshold=0.999)
     parse = strict.parse("I am not sure what I want")
     assert parse.intent == FALLBACK_INTENT
     assert parse.confidence < 0.999
@@ -84,7 +96,8 @@ def test_nonsense_is_not_understood(classifier: EmbeddedClassifier) -> None:
 
 def test_the_model_is_cached_and_retrained_when_the_data_changes(tmp_path: Path) -> None:
     data, cache = tmp_path / "data", tmp_path / "cache"
-    shutil.copytree(DATA, data)
+    data.mkdir()
+    (data / "en.yml").write_text(SMALL_DATA, encoding="utf-8")
     EmbeddedClassifier.load(data, cache, THRESHOLD)
     first = sorted(cache.glob("*.joblib"))
     EmbeddedClassifier.load(data, cache, THRESHOLD)
@@ -95,9 +108,26 @@ def test_the_model_is_cached_and_retrained_when_the_data_changes(tmp_path: Path)
     assert len(list(cache.glob("*.joblib"))) == 2
 
 
+def test_the_model_is_retrained_when_the_training_code_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests' cache outlives a change to the trainer: it must not serve the old model."""
+    data, cache, trainer = tmp_path / "data", tmp_path / "cache", tmp_path / "trainer.py"
+    data.mkdir()
+    (data / "en.yml").write_text(SMALL_DATA, encoding="utf-8")
+    trainer.write_text("C = 100.0\n", encoding="utf-8")
+    monkeypatch.setattr(model_cache, "TRAINING_CODE", (trainer,))
+    EmbeddedClassifier.load(data, cache, THRESHOLD)
+    EmbeddedClassifier.load(data, cache, THRESHOLD)
+    assert len(list(cache.glob("*.joblib"))) == 1
+    trainer.write_text("C = 10.0\n", encoding="utf-8")
+    EmbeddedClassifier.load(data, cache, THRESHOLD)
+    assert len(list(cache.glob("*.joblib"))) == 2
+
+
 @pytest.fixture(scope="module")
-def guesser(tmp_path_factory: pytest.TempPathFactory) -> LanguageGuesser:
-    return LanguageGuesser.load(DATA, tmp_path_factory.mktemp("language"), ["en", "es"])
+def guesser(model_dir: Path) -> LanguageGuesser:
+    return LanguageGuesser.load(DATA, model_dir, ["en", "es"])
 
 
 @pytest.mark.parametrize(

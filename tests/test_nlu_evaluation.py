@@ -134,7 +134,8 @@ class _Peer(BaseHTTPRequestHandler):
 def peer() -> Iterator[tuple[str, type[_Peer]]]:
     handler = type("Peer", (_Peer,), {})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll, so that shutting down takes a moment rather than half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", handler
     server.shutdown()

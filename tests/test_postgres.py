@@ -16,7 +16,7 @@ from bot.app import create_app
 from bot.console.accounts import Advocate, add_advocate
 from bot.console.chats_api import PREFIX
 from bot.console.events import Watch, changes
-from bot.runtime import Runtime, Understanding, build_runtime
+from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import NoteRow, WebOutboxRow
 from common.clock import utcnow
 from resources_db.importer import import_path
@@ -60,9 +60,10 @@ def pg_runtime(
     model_dir: Path,
     encryption_key: str,
     understanding: Understanding,
+    content: Content,
 ) -> Iterator[Runtime]:
     settings = make_settings(tmp_path, model_dir, encryption_key, database_url=postgres_url)
-    runtime = build_runtime(settings, understanding)
+    runtime = build_runtime(settings, understanding, content)
     yield runtime
     runtime.close()
 

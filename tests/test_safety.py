@@ -1,7 +1,11 @@
-"""The deterministic safety layer (bot/safety.py, flows/safety/), through the real engine.
+"""The deterministic safety layer (bot/core/safety.py, flows/safety/), and the real engine.
 
 Every word is read from the flows/safety/<lang>.yml files themselves, so a word or a
 language added there is tested here without anyone touching this file.
+
+The engine acts on what ``SafetyLayer.check`` finds before anything else, so every word
+and phrase of every language is checked at the layer; the engine itself is driven with
+each language's first word of each action, in every state a conversation can be in.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from sqlalchemy import select
 from bot.core.engine import Engine
 from bot.core.messages import Outcome
 from bot.core.safety import Action, read_safety_words
-from bot.handoff.queue import ASSIGNED, QUEUED
-from bot.runtime import Runtime, Understanding, build_runtime
+from bot.core.states import Handoff
+from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import AdvocateRow, HandoffRow
 from bot.store.store import Conversation
 from common.clock import utcnow
@@ -43,6 +47,8 @@ ROUTING = {
     Action.MENU: "menu.choose",
     Action.LANGUAGE: "language.choose",
 }
+PHRASED = (Action.EMERGENCY, Action.DELETE)
+"""The actions whose phrases fire inside a sentence."""
 
 
 # -- the words, from the YAML file ----------------------------------------------------------
@@ -65,18 +71,38 @@ def phrases(action: Action) -> list[tuple[str, str]]:
     ]
 
 
-def phrase_params(action: Action) -> list[object]:
+def phrase_params(actions: tuple[Action, ...]) -> list[object]:
     return [
-        pytest.param(language, phrase, id=f"{language}-{phrase}")
+        pytest.param(action, language, phrase, id=f"{action.value}-{language}-{phrase}")
+        for action in actions
         for language, phrase in phrases(action)
     ]
 
 
-def word_params(action: Action) -> list[object]:
+def first_phrase_params(actions: tuple[Action, ...]) -> list[object]:
+    """The first phrase of each language, for each action."""
     return [
-        pytest.param(language, word, id=f"{language}-{word}")
+        pytest.param(action, language, items[0], id=f"{action.value}-{language}-{items[0]}")
+        for action in actions
+        for language, items in SAFETY[action.value]["phrases"].items()
+    ]
+
+
+def word_params(actions: tuple[Action, ...]) -> list[object]:
+    return [
+        pytest.param(action, language, word, id=f"{action.value}-{language}-{word}")
+        for action in actions
         for language, word in whole_words(action)
     ]
+
+
+def languages_listing(action: Action, word: str) -> set[str]:
+    """The languages whose list for ``action`` holds ``word`` (as the layer compares words)."""
+    return {
+        language
+        for language, words in SAFETY[action.value].get("whole", {}).items()
+        if normalize(word) in {normalize(listed) for listed in words}
+    }
 
 
 def first_word_params(actions: tuple[Action, ...] | dict[Action, str]) -> list[object]:
@@ -132,6 +158,8 @@ STATES: dict[str, tuple[str, tuple[str | Tap, ...]]] = {
     "rights country question": ("rights.country", ("hi", Tap("yes"), Tap("rights"))),
     "rights topic question": ("rights.topic", ("hi", Tap("yes"), Tap("rights"), "MX")),
 }
+COUNTRY_KNOWN = {"rights topic question"}
+"""States in which the conversation knows the person's country (Mexico, emergency 911)."""
 
 
 def reach(chat: Chat, state: str) -> None:
@@ -148,14 +176,18 @@ def person(new_chat: Callable[..., Chat]) -> Chat:
 
 @pytest.fixture
 def configured(
-    tmp_path: Path, model_dir: Path, encryption_key: str, understanding: Understanding
+    tmp_path: Path,
+    model_dir: Path,
+    encryption_key: str,
+    understanding: Understanding,
+    content: Content,
 ) -> Iterator[Callable[..., Engine]]:
     """Builds an engine from settings with some values changed."""
     built: list[Runtime] = []
 
     def make(**overrides: object) -> Engine:
         settings = make_settings(tmp_path, model_dir, encryption_key, **overrides)
-        runtime = build_runtime(settings, understanding)
+        runtime = build_runtime(settings, understanding, content)
         built.append(runtime)
         return runtime.engine
 
@@ -179,14 +211,41 @@ def test_every_language_has_words_for_every_action() -> None:
         assert not missing, f"{action.value} has no words in {sorted(missing)}"
 
 
-# -- each whole-message word ------------------------------------------------------------------
+# -- each word and phrase, at the safety layer --------------------------------------------------
 
 
-@pytest.mark.parametrize(("language", "word"), word_params(Action.EXIT))
-def test_exit_word_wipes_silently_and_the_next_message_starts_afresh(
-    person: Chat, language: str, word: str
+@pytest.mark.parametrize(("action", "language", "word"), word_params((*WIPING, *ROUTING)))
+def test_every_word_is_found_as_its_action(
+    content: Content, understanding: Understanding, action: Action, language: str, word: str
 ) -> None:
-    reach(person, "rights country question")
+    match = content.safety.check(word)
+    assert match is not None
+    assert match.action == action
+    assert match.language in languages_listing(action, word)
+    if action in (Action.MENU, Action.LANGUAGE):
+        # Before opening the menu or the language choice, the engine asks one more thing:
+        # whether the message is in a language Haven does not speak.
+        assert not understanding.guesser.is_unsupported(word)
+
+
+@pytest.mark.parametrize(("action", "language", "phrase"), phrase_params(PHRASED))
+def test_every_phrase_is_found_inside_a_sentence(
+    content: Content, action: Action, language: str, phrase: str
+) -> None:
+    match = content.safety.check(f"listen, {phrase}, now!")
+    assert match is not None
+    assert match.action == action
+
+
+# -- each action in every state, through the engine -------------------------------------------
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.EXIT,)))
+def test_exit_word_wipes_silently_in_every_state_and_the_next_message_starts_afresh(
+    person: Chat, state: str, action: Action, language: str, word: str
+) -> None:
+    reach(person, state)
     outcome = person.say(word)
     assert outcome.exited is True
     assert outcome.replies == ()
@@ -196,9 +255,12 @@ def test_exit_word_wipes_silently_and_the_next_message_starts_afresh(
     assert person.say("hi").flow == "welcome"
 
 
-@pytest.mark.parametrize(("language", "word"), word_params(Action.STOP))
-def test_stop_word_wipes_and_sends_nothing(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights country question")
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.STOP,)))
+def test_stop_word_wipes_and_sends_nothing_in_every_state(
+    person: Chat, state: str, action: Action, language: str, word: str
+) -> None:
+    reach(person, state)
     outcome = person.say(word)
     assert outcome.exited is True
     assert outcome.replies == ()
@@ -207,9 +269,12 @@ def test_stop_word_wipes_and_sends_nothing(person: Chat, language: str, word: st
     assert person.say("hi").flow == "welcome"
 
 
-@pytest.mark.parametrize(("language", "word"), word_params(Action.DELETE))
-def test_delete_word_asks_for_confirmation(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights country question")
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.DELETE,)))
+def test_delete_word_asks_for_confirmation_in_every_state_and_yes_wipes(
+    person: Chat, state: str, action: Action, language: str, word: str
+) -> None:
+    reach(person, state)
     outcome = person.say(word)
     assert outcome.exited is False
     assert outcome.flow == "delete"
@@ -217,13 +282,6 @@ def test_delete_word_asks_for_confirmation(person: Chat, language: str, word: st
     assert person.text() == person.engine.catalogs.text(outcome.language, "delete.confirm")
     assert person.option_ids() == ["yes", "no"]
 
-
-@pytest.mark.parametrize(("language", "word"), word_params(Action.DELETE))
-def test_confirming_a_delete_word_wipes_and_says_it_is_done(
-    person: Chat, language: str, word: str
-) -> None:
-    reach(person, "rights country question")
-    person.say(word)
     outcome = person.say(choice="yes")
     assert outcome.exited is True
     assert person.text() == person.engine.catalogs.text(outcome.language, "delete.done")
@@ -231,63 +289,53 @@ def test_confirming_a_delete_word_wipes_and_says_it_is_done(
     assert transcript(person) == []
 
 
-@pytest.mark.parametrize(("language", "word"), word_params(Action.EMERGENCY))
-def test_emergency_word_opens_the_emergency_flow(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights country question")
-    outcome = person.say(word)
-    assert outcome.flow == "emergency"
-    assert outcome.intent == "emergency"
-    assert person.text().startswith(
-        person.engine.catalogs.text(outcome.language, "emergency.call_general")
-    )
-
-
-@pytest.mark.parametrize(("language", "word"), word_params(Action.MENU))
-def test_menu_word_opens_the_main_menu(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights country question")
-    outcome = person.say(word)
-    assert outcome.flow == "menu"
-    assert position(person) == "menu.choose"
-
-
-@pytest.mark.parametrize(("language", "word"), word_params(Action.LANGUAGE))
-def test_language_word_opens_the_language_choice(person: Chat, language: str, word: str) -> None:
-    reach(person, "rights country question")
-    outcome = person.say(word)
-    assert outcome.flow == "language"
-    assert position(person) == "language.choose"
-
-
-# -- in every state -----------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize(("action", "language", "word"), first_word_params(WIPING))
-def test_exit_and_stop_words_wipe_in_every_state(
-    person: Chat, state: str, action: Action, language: str, word: str
-) -> None:
-    reach(person, state)
-    outcome = person.say(word)
-    assert outcome.exited is True
-    assert outcome.replies == ()
-    assert stored(person) is None
-
-
-@pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize(("action", "language", "word"), first_word_params(ROUTING))
-def test_delete_emergency_menu_and_language_words_work_in_every_state(
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.EMERGENCY,)))
+def test_emergency_word_opens_the_emergency_flow_in_every_state(
     person: Chat, state: str, action: Action, language: str, word: str
 ) -> None:
     reach(person, state)
     outcome = person.say(word)
     assert outcome.exited is False
-    assert position(person) == ROUTING[action]
+    assert outcome.flow == "emergency"
+    assert outcome.intent == "emergency"
+    assert position(person) == "emergency.numbers"
+    if state in COUNTRY_KNOWN:
+        assert "911" in person.text()
+    else:
+        assert person.text().startswith(
+            person.engine.catalogs.text(outcome.language, "emergency.call_general")
+        )
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.MENU,)))
+def test_menu_word_opens_the_main_menu_in_every_state(
+    person: Chat, state: str, action: Action, language: str, word: str
+) -> None:
+    reach(person, state)
+    outcome = person.say(word)
+    assert outcome.exited is False
+    assert outcome.flow == "menu"
+    assert position(person) == "menu.choose"
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("action", "language", "word"), first_word_params((Action.LANGUAGE,)))
+def test_language_word_opens_the_language_choice_in_every_state(
+    person: Chat, state: str, action: Action, language: str, word: str
+) -> None:
+    reach(person, state)
+    outcome = person.say(word)
+    assert outcome.exited is False
+    assert outcome.flow == "language"
+    assert position(person) == "language.choose"
 
 
 # -- with a person on the way or there --------------------------------------------------------
 
 HANDED_OVER = ("hi", Tap("yes"), Tap("person"), "Mexico", Tap("share"))
-WITH_A_PERSON = (QUEUED, ASSIGNED)
+WITH_A_PERSON = (Handoff.QUEUED, Handoff.ASSIGNED)
 KEPT_FOR_THE_ADVOCATE = {Action.MENU: "menu", Action.LANGUAGE: "language"}
 
 
@@ -307,13 +355,13 @@ def handed_over(request: pytest.FixtureRequest, runtime: Runtime, person: Chat) 
         )
     for message in HANDED_OVER:
         send(person, message)
-    if request.param == ASSIGNED:
+    if request.param == Handoff.ASSIGNED:
         with runtime.store.transaction() as tx:
             row = tx.db.scalars(select(HandoffRow)).one()
-            row.state, row.assigned_to = ASSIGNED, 1
+            row.state, row.assigned_to = Handoff.ASSIGNED, 1
             conversation = tx.load(row.session_key)
             assert conversation is not None
-            conversation.handoff = ASSIGNED
+            conversation.handoff = Handoff.ASSIGNED
             tx.save(conversation)
     conversation = stored(person)
     assert conversation is not None and conversation.handoff == request.param
@@ -467,24 +515,14 @@ def test_emergency_and_delete_phrases_fire_inside_a_sentence(
     assert position(person) == step
 
 
-@pytest.mark.parametrize(("language", "phrase"), phrase_params(Action.EMERGENCY))
-def test_every_emergency_phrase_fires_inside_a_sentence(
-    person: Chat, language: str, phrase: str
+@pytest.mark.parametrize(("action", "language", "phrase"), first_phrase_params(PHRASED))
+def test_a_phrase_inside_a_sentence_opens_its_flow(
+    person: Chat, action: Action, language: str, phrase: str
 ) -> None:
     reach(person, "rights country question")
     outcome = person.say(f"listen, {phrase}, now!")
-    assert outcome.flow == "emergency"
-    assert position(person) == "emergency.numbers"
-
-
-@pytest.mark.parametrize(("language", "phrase"), phrase_params(Action.DELETE))
-def test_every_delete_phrase_fires_inside_a_sentence(
-    person: Chat, language: str, phrase: str
-) -> None:
-    reach(person, "rights country question")
-    outcome = person.say(f"listen, {phrase}, now!")
-    assert outcome.flow == "delete"
-    assert position(person) == "delete.confirm"
+    assert outcome.flow == action.value
+    assert position(person) == ROUTING[action]
 
 
 # -- language names -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,20 +57,27 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest migration (read once: the scripts do not change while Haven runs)."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def is_current(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(
-        alembic_config(engine.url.render_as_string(hide_password=False))
-    ).get_current_head()
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        return MigrationContext.configure(connection).get_current_revision() == head_revision()
 
 
 def prepare(settings: Settings, engine: Engine) -> None:
-    """Migrate in development; in production only check, as migrations are a deploy step."""
-    if settings.is_production:
-        if not is_current(engine):
-            raise ConfigError("the database is not at the newest migration: run `haven db upgrade`")
+    """Migrate in development; in production only check, as migrations are a deploy step.
+
+    A database already at the newest migration is left alone: reading the revision is one
+    query, while running Alembic imports every migration script.
+    """
+    if is_current(engine):
         return
+    if settings.is_production:
+        raise ConfigError("the database is not at the newest migration: run `haven db upgrade`")
     upgrade(settings.effective_database_url)
 
 
