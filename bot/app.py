@@ -74,8 +74,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(events_router(runtime.store, auth))
     app.include_router(console_page_router())
     app.state.channels = channels
-    for name, channel in channels.items():
-        setattr(app.state, name, channel)  # app.state.telegram and the like, for tests
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

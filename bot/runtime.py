@@ -14,7 +14,7 @@ from bot.core.flows import FlowBook, FlowError, load_flows
 from bot.core.interpreter import FlowInterpreter
 from bot.core.rights import RightsCards
 from bot.core.safety import SafetyLayer
-from bot.handoff.queue import Availability
+from bot.handoff.availability import Availability
 from bot.store.crypto import load_key_ring
 from bot.store.db import open_database
 from bot.store.store import Store

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import create_app
 from bot.console.accounts import add_advocate
-from bot.console.chats_api import PREFIX
+from bot.console.auth import PREFIX
 from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import AuditRow
 from tests.fake_telegram import FakeBotApi, fake_bot_api
@@ -165,7 +165,7 @@ def open_console(
         add_advocate(runtime.store, "ben", PASSWORD, hasher=TEST_HASHER)
         add_advocate(runtime.store, "root", PASSWORD, admin=True, hasher=TEST_HASHER)
         app = create_app(settings, runtime)
-        app.state.telegram.per_chat_interval = 0.0
+        app.state.channels["telegram"].per_chat_interval = 0.0
         with TestClient(app) as client:
             console = Console(client, runtime, bot_api, twilio)
             console.login("ana").post(f"{PREFIX}/me/availability", json={"available": True})

@@ -9,13 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.sse import ServerSentEvent
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
 from bot.app import create_app
 from bot.console.accounts import Advocate, add_advocate
-from bot.console.chats_api import PREFIX
+from bot.console.auth import PREFIX
 from bot.console.events import Watch, changes
+from bot.console.models import ConversationList
 from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import NoteRow, WebOutboxRow
 from common.clock import utcnow
@@ -162,7 +164,8 @@ def test_a_handed_over_web_chat_is_worked_from_the_console_on_postgres(
         (item,) = page.get("/chat/inbox").json()["items"]
         assert item["replies"][0]["text"] == "Hi, I'm Ana."
         watch = Watch(start=0)
-        assert ("held", {"items": [ana.get(f"{PREFIX}/conversations").json()["items"][0]]}) in (
+        held = ana.get(f"{PREFIX}/conversations").json()
+        assert ServerSentEvent(event="held", data=ConversationList.model_validate(held)) in (
             changes(pg_runtime.store, Advocate(1, "ana", "advocate"), watch)
         )
         assert ana.post(f"{PREFIX}/conversations/{chat}/close", json={}).json()["told"] is True

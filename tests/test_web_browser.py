@@ -12,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from bot.console.accounts import add_advocate
-from bot.console.chats_api import PREFIX
+from bot.console.auth import PREFIX
 from tests.live_server import WAIT, Live, chromium, wait_for
 
 ADVOCATE_PASSWORD = "a long enough password"

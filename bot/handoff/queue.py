@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from bot.core.states import Direction, Handoff
-from bot.handoff.availability import Availability as Availability  # bot.runtime imports it here
 from bot.store.models import HandoffRow
 from bot.store.store import Conversation, Transaction
 from common.clock import aware
