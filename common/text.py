@@ -7,7 +7,8 @@ import unicodedata
 
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _KEEP = {"\n", "\t"}
-_NON_WORD = re.compile(r"[^\w]+")
+_NON_WORD = re.compile(r"[^\w\u0900-\u0DFF\u0E00-\u0EFF\u1000-\u109F]+")
+"""Not part of a word: what is not a letter, digit or one of the kept vowel signs (below)."""
 _SPACES = re.compile(r"\s+")
 
 
@@ -21,10 +22,12 @@ def fold(text: str) -> str:
     """Case- and accent-insensitive form: ``¡Salír!`` and ``salir`` fold alike.
 
     Accents are removed by decomposing and dropping combining marks, which also
-    removes Arabic vowel marks; scripts without case are left as they are.
+    removes Arabic vowel marks; scripts without case are left as they are. In the
+    Indic scripts, Thai, Lao and Myanmar the marks are vowels and tones that tell
+    words apart ("मारा", hit, and "मेरा", my), so they are kept.
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch) or _vowel_sign(ch))
 
 
 def normalize(text: str) -> str:
@@ -55,6 +58,14 @@ def find_words(text: str, words: str) -> int:
             return start
         start = text.find(words, start + 1)
     return -1
+
+
+_VOWEL_SIGN_BLOCKS = ((0x0900, 0x0DFF), (0x0E00, 0x0EFF), (0x1000, 0x109F))
+"""Devanagari to Sinhala, Thai and Lao, Myanmar: scripts whose combining marks are letters."""
+
+
+def _vowel_sign(ch: str) -> bool:
+    return any(first <= ord(ch) <= last for first, last in _VOWEL_SIGN_BLOCKS)
 
 
 def _spaced(ch: str) -> bool:

@@ -114,7 +114,7 @@ class Engine:
             return self._rate_limited(tx, conversation)
         said = text or f"[{inbound.choice or ''}]"
         if conversation.handoff in ACTIVE and not safety.passes_handoff(match, conversation.flow):
-            return self._to_advocate(tx, conversation, said, now)
+            return self._to_advocate(tx, conversation, said, now, match)
         turn = Turn(conversation)
         if match:
             turn.intent, turn.confidence = safety.INTENTS.get(match.action), 1.0
@@ -125,6 +125,11 @@ class Engine:
             self._last_resort(turn)
         if turn.parse and safety.model_says_exit(turn.parse.intent, turn.parse.confidence):
             return self._wipe_silently(tx, key, Match(Action.EXIT, conversation.language))
+        if (match and match.action is Action.DANGER) or (
+            turn.parse and safety.model_hints_danger(turn.parse.ranking)
+        ):
+            conversation.vars["emergency"] = True  # first in line, should they ask for a person
+            self._number_first(turn)
         if turn.wipe:
             tx.wipe(key)
             return self._outcome(turn, exited=True)
@@ -134,7 +139,7 @@ class Engine:
             turn.parts.append(
                 self.catalogs.text(conversation.language, "handoff.queued", position=place)
             )
-        elif conversation.handoff in ACTIVE and match and match.action is Action.EMERGENCY:
+        elif conversation.handoff in ACTIVE and match and match.action in safety.RAISES_PRIORITY:
             raise_priority(tx, key)
         tx.save(conversation)
         outcome = self._outcome(turn, exited=False)
@@ -153,10 +158,17 @@ class Engine:
         elif action is Action.EMERGENCY:
             conversation.vars["emergency"] = True  # first in line, should they ask for a person
             self.flows.go(turn, safety.EMERGENCY_FLOW)
+        elif action is Action.PRESENT:
+            # Someone may be reading over their shoulder: the number, nothing else, and the
+            # conversation stays where it was.
+            conversation.vars["emergency"] = True
+            turn.parts.append(self._emergency_line(conversation))
+            if text:
+                self.flows.parse(turn, text)  # a model sure they must go erases instead
         elif text and self.guesser.is_unsupported(text):
             conversation.language = SOURCE_LANGUAGE
             self.flows.go(turn, safety.UNSUPPORTED_LANGUAGE_FLOW)
-        elif conversation.is_new:
+        elif conversation.is_new or not conversation.flow:
             self.flows.first_contact(turn, text)
         elif action is Action.MENU or action is Action.SET_LANGUAGE:
             self.flows.go(turn, self.flows.book.menu)
@@ -176,29 +188,56 @@ class Engine:
         """
         conversation = turn.conversation
         turn.options, turn.queue = (), False
-        turn.parts = [self.flows.text(turn, "fallback.error")]
+        turn.parts = [self.flows.text(turn, "fallback.error"), self._emergency_line(conversation)]
         try:
-            turn.parts.append(self.flows.actions.emergency_numbers(conversation).text)
+            menu = self.flows.book.resolve(self.flows.book.menu)
+            conversation.flow, conversation.step = menu.flow, menu.id
+        except FlowError:
+            conversation.flow, conversation.step = "", ""
+
+    def _emergency_line(self, conversation: Conversation) -> str:
+        """The emergency number where the person is; the general numbers where unknown."""
+        try:
+            return self.flows.actions.emergency_numbers(conversation).text
         except Exception:  # the directory itself may be what failed
             log.exception("event=emergency_lookup_failed session=%s", conversation.key[:12])
-            turn.parts.append(self.flows.text(turn, "emergency.call_general"))
-        conversation.flow, conversation.step = "", ""
+            return self.catalogs.text(conversation.language, "emergency.call_general")
+
+    def _number_first(self, turn: Turn) -> None:
+        """Put the emergency number at the head of the reply, once."""
+        line = self._emergency_line(turn.conversation)
+        if line in turn.parts:
+            turn.parts.remove(line)
+        turn.parts.insert(0, line)
 
     # -- a person on the way or there ---------------------------------------------------
 
     def _to_advocate(
-        self, tx: Transaction, conversation: Conversation, text: str, now: datetime
+        self,
+        tx: Transaction,
+        conversation: Conversation,
+        text: str,
+        now: datetime,
+        match: Match | None,
     ) -> Outcome:
-        """Keep the message for the advocate; remind a waiting person of their place, rarely."""
+        """Keep the message for the advocate; remind a waiting person of their place, rarely.
+
+        A hint of danger still gets the emergency number at once, and goes first in line.
+        """
         tx.append_message(conversation.key, Direction.IN, text, now)
-        replies: tuple[Reply, ...] = ()
+        answer: str | None = None
         row = handoff_of(tx, conversation.key)
-        if row is not None and notice_due(row, now):
+        if match and match.action is Action.DANGER:
+            answer = self._emergency_line(conversation)
+            raise_priority(tx, conversation.key)
+        elif row is not None and notice_due(row, now):
             row.notified_at = now
             place = place_in_line(tx, row)
-            text = self.catalogs.text(conversation.language, "handoff.position", position=place)
-            replies = (Reply(text, right_to_left=self.catalogs.is_rtl(conversation.language)),)
-            tx.append_message(conversation.key, Direction.OUT, text, now)
+            answer = self.catalogs.text(conversation.language, "handoff.position", position=place)
+        replies: tuple[Reply, ...] = ()
+        if answer is not None:
+            replies = (Reply(answer, right_to_left=self.catalogs.is_rtl(conversation.language)),)
+            tx.append_message(conversation.key, Direction.OUT, answer, now)
         tx.save(conversation)
         log.info("event=message_for_advocate session=%s", conversation.key[:12])
         return Outcome(
@@ -243,12 +282,10 @@ class Engine:
         language = self.guesser.choose(
             text, None, inbound.language_hint, self.settings.default_language
         )
-        if (
-            match
-            and match.language in self.catalogs.languages
-            and match.action in safety.NAMES_THE_LANGUAGE
-        ):
-            language = match.language
+        if match and match.action in safety.NAMES_THE_LANGUAGE:
+            # A cry for help in a language Haven cannot answer in yet is answered in English.
+            supported = match.language in self.catalogs.languages
+            language = match.language if supported else SOURCE_LANGUAGE
         conversation = Conversation(
             key=key,
             channel=inbound.channel,

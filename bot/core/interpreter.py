@@ -18,7 +18,14 @@ from bot.core.actions import Actions
 from bot.core.catalog import Catalogs
 from bot.core.flows import HANDOFF, WIPE, FlowBook, FlowError, Option, Step
 from bot.core.messages import Choice
-from bot.core.safety import DELETE_FLOW, EMERGENCY_FLOW, MODEL_DELETE, MODEL_EMERGENCY
+from bot.core.safety import (
+    DELETE_FLOW,
+    EMERGENCY_FLOW,
+    LEAVE_FLOW,
+    MODEL_DELETE,
+    MODEL_EMERGENCY,
+    model_asks_exit,
+)
 from bot.store.store import Conversation
 from common.text import normalize
 from nlu.language import LanguageGuesser
@@ -164,6 +171,9 @@ class FlowInterpreter:
             self.go(turn, step.go)
             return
         parse = self.parse(turn, text)
+        if model_asks_exit(parse.intent, parse.confidence):
+            self._ask_leave(turn)
+            return
         target = self.book.intents.get(parse.intent)
         # An answer that merely sounds like the flow it is in ("Atlantis" while
         # finding help) is an answer we could not read, not a new request.
@@ -208,6 +218,9 @@ class FlowInterpreter:
         if parse and parse.intent == MODEL_DELETE:
             self.go(turn, DELETE_FLOW)
             return
+        if parse and model_asks_exit(parse.intent, parse.confidence):
+            self._ask_leave(turn)
+            return
         target = self.book.intents.get(parse.intent) if parse else None
         if target:
             turn.conversation.misses = 0
@@ -216,6 +229,16 @@ class FlowInterpreter:
         if not self._count_miss(turn):
             turn.parts.append(self.text(turn, "fallback.sorry"))
             self.go(turn, self.book.menu)
+
+    def _ask_leave(self, turn: Turn) -> None:
+        """The model thinks the person must go but is not sure enough to erase: ask.
+
+        "No" goes back to the step they were at; "yes" erases as quick exit does.
+        """
+        conversation = turn.conversation
+        if conversation.flow != LEAVE_FLOW:
+            conversation.vars["resume"] = f"{conversation.flow}.{conversation.step}"
+        self.go(turn, LEAVE_FLOW)
 
     def _count_miss(self, turn: Turn) -> bool:
         """Count a message not understood; True when it led to the offer of a person."""

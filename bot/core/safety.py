@@ -2,9 +2,10 @@
 and what they do around handoffs, the rate limit and the models.
 
 The words run before any model and never depend on one; they live in
-``flows/safety/<lang>.yml`` so that they can be reviewed and translated as data. A
-model may add to them (a quick exit the words missed, when it is sure), never
-take away.
+``flows/safety/<lang>.yml`` so that they can be reviewed and translated as data, and
+in ``flows/safety/unsupported/<lang>.yml`` for languages Haven cannot answer in yet
+(a cry for help in Hindi still gets the number). A model may add to the words (a
+quick exit or a hint of danger they missed), never take away.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ class Action(StrEnum):
     STOP = "stop"
     DELETE = "delete"
     EMERGENCY = "emergency"
+    """An explicit cry for help: the emergency flow, the number first."""
+    DANGER = "danger"
+    """A hint of danger: the number goes first in the reply, the conversation goes on."""
+    PRESENT = "present"
+    """The person who controls them is here or coming: one short line with the number."""
     MENU = "menu"
     LANGUAGE = "language"
     SET_LANGUAGE = "set_language"
@@ -35,7 +41,9 @@ PRIORITY = (
     Action.EXIT,
     Action.STOP,
     Action.DELETE,
+    Action.PRESENT,
     Action.EMERGENCY,
+    Action.DANGER,
     Action.MENU,
     Action.LANGUAGE,
 )
@@ -43,7 +51,7 @@ PRIORITY = (
 
 WIPING = frozenset({Action.EXIT, Action.STOP})
 """Erase the conversation at once and say nothing (STOP is the carriers' opt-out word)."""
-ALWAYS_ANSWERED = frozenset({Action.DELETE, Action.EMERGENCY})
+ALWAYS_ANSWERED = frozenset({Action.DELETE, Action.EMERGENCY, Action.PRESENT})
 """Answered in every state: while a person holds the conversation, past the rate limit."""
 NAMES_THE_LANGUAGE = ALWAYS_ANSWERED | {Action.SET_LANGUAGE}
 """A first message that is one of these is answered in the language of its word."""
@@ -52,16 +60,20 @@ INTENTS = {
     Action.EXIT: "quick_exit",
     Action.DELETE: "delete_data",
     Action.EMERGENCY: "emergency",
+    Action.PRESENT: "emergency",
     Action.MENU: "menu",
     Action.LANGUAGE: "change_language",
     Action.SET_LANGUAGE: "change_language",
 }
-"""What a match reports as the message's intent (STOP reports none)."""
+"""What a match reports as the message's intent (STOP reports none; a hint of danger
+leaves the intent to understanding, as the conversation goes on)."""
 
 # The flows the safety layer opens.
 DELETE_FLOW = "delete"
 EMERGENCY_FLOW = "emergency"
 UNSUPPORTED_LANGUAGE_FLOW = "unsupported_language"
+LEAVE_FLOW = "leave"
+"""Asks "Leave now?" when a model thinks, but is not sure, that the person must go."""
 
 # Intents a model may add to the words.
 MODEL_EXIT = "quick_exit"
@@ -69,6 +81,13 @@ MODEL_EXIT_CONFIDENCE = 0.95
 """Wiping on a mistaken guess would lose the person's place: more than an ordinary intent."""
 MODEL_DELETE = "delete_data"
 MODEL_EMERGENCY = "emergency"
+MODEL_EXIT_ASK_CONFIDENCE = 0.6
+"""From here up to ``MODEL_EXIT_CONFIDENCE`` a model's quick exit is asked about ("Leave now?")."""
+MODEL_DANGER_CONFIDENCE = 0.4
+"""Recall first: danger among the model's guesses at this score puts the number first, even
+where another intent wins or understanding gives up."""
+RAISES_PRIORITY = frozenset({Action.EMERGENCY, Action.DANGER, Action.PRESENT})
+"""Someone waiting for a person who says one of these goes first in line."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +116,25 @@ def passes_handoff(match: Match | None, flow: str) -> bool:
 
 def passes_rate_limit(match: Match | None, flow: str) -> bool:
     """Deleting and getting the emergency number always work, answers included."""
-    return always_answered(match) or flow in (DELETE_FLOW, EMERGENCY_FLOW)
+    hint = match is not None and match.action is Action.DANGER
+    return always_answered(match) or hint or flow in (DELETE_FLOW, EMERGENCY_FLOW)
 
 
 def model_says_exit(intent: str, confidence: float) -> bool:
     """A quick exit the words missed ("he's coming, gtg"), when the model is sure."""
     return intent == MODEL_EXIT and confidence >= MODEL_EXIT_CONFIDENCE
+
+
+def model_asks_exit(intent: str, confidence: float) -> bool:
+    """A quick exit the model half-believes: the person is asked rather than erased."""
+    return intent == MODEL_EXIT and MODEL_EXIT_ASK_CONFIDENCE <= confidence < MODEL_EXIT_CONFIDENCE
+
+
+def model_hints_danger(ranking: tuple[tuple[str, float], ...]) -> bool:
+    """Whether the model sees danger among its likelier guesses, not only as the first."""
+    return any(
+        intent == MODEL_EMERGENCY and score >= MODEL_DANGER_CONFIDENCE for intent, score in ranking
+    )
 
 
 class SafetyLayer:
@@ -118,10 +150,12 @@ class SafetyLayer:
 
     @classmethod
     def load(cls, directory: Path, languages: list[str]) -> SafetyLayer:
-        """Every ``<lang>.yml`` in ``directory``; English first, so it wins shared words."""
+        """Every ``<lang>.yml`` in ``directory`` (English first, so it wins shared words),
+        then the cries for help of languages Haven does not speak, in ``unsupported/``."""
         whole: dict[Action, dict[str, str]] = {action: {} for action in PRIORITY}
         phrases: dict[Action, list[tuple[str, str]]] = {a: [] for a in PRIORITY}
-        for lang, spec in read_safety_words(directory).items():
+        every = read_safety_words(directory) | read_safety_words(directory / UNSUPPORTED)
+        for lang, spec in every.items():
             for action in PRIORITY:
                 entry = spec.get(action.value) or {}
                 for word in entry.get("whole", []):
@@ -138,12 +172,16 @@ class SafetyLayer:
             if lang is not None:
                 return Match(action, lang)
             for phrase, lang in self._phrases[action]:
-                if find_words(folded, phrase) != -1:
+                if phrase in folded and find_words(folded, phrase) != -1:
                     return Match(action, lang)
         chosen = self._language_names.get(folded)
         if chosen is not None:
             return Match(Action.SET_LANGUAGE, chosen)
         return None
+
+
+UNSUPPORTED = "unsupported"
+"""The folder of safety words in languages Haven cannot answer in yet."""
 
 
 def read_safety_words(directory: Path) -> dict[str, dict[str, Any]]:
