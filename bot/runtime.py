@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core.actions import Actions
+from bot.core.answers import AnswerWords
 from bot.core.catalog import Catalogs
 from bot.core.engine import Engine
 from bot.core.flows import FlowBook, FlowError, load_flows
@@ -101,6 +102,7 @@ class Content:
     flows: FlowBook
     safety: SafetyLayer
     rights: RightsCards
+    answers: AnswerWords
 
 
 def load_content(settings: Settings) -> Content:
@@ -112,6 +114,7 @@ def load_content(settings: Settings) -> Content:
         flows=load_flows(directory / "flows.yml"),
         safety=SafetyLayer.load(directory / "safety", catalogs.languages),
         rights=RightsCards.load(directory / "rights" / "cards.yml"),
+        answers=AnswerWords.load(directory / "answers"),
     )
 
 
@@ -144,6 +147,7 @@ def build_runtime(
             actions,
             understanding.interpreter,
             understanding.guesser,
+            content.answers,
         ),
     )
     log.info("event=runtime_ready languages=%s", ",".join(catalogs.languages))

@@ -42,6 +42,8 @@ class Option:
     intents: tuple[str, ...] = ()
     set: dict[str, str] = field(default_factory=dict)
     resume: bool = False
+    means: str | None = None
+    """``yes`` or ``no``: picked by the yes or no words of the person's language."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Step:
     skip_if: str | None = None
     """A condition the actions evaluate (``no_local_places``); true skips the step."""
     then: str | None = None
+    otherwise: str | None = None
+    """The option any other message picks: where only a clear yes may count as yes."""
 
     @property
     def name(self) -> str:
@@ -149,6 +153,7 @@ def _parse_step(flow: str, raw: dict[str, Any]) -> Step:
             intents=tuple(option.get("intents", ())),
             set={str(k): str(v) for k, v in option.get("set", {}).items()},
             resume=bool(option.get("resume", False)),
+            means=option.get("means"),
         )
         for option in raw.get("options", [])
     )
@@ -164,6 +169,7 @@ def _parse_step(flow: str, raw: dict[str, Any]) -> Step:
         skip_if_set=raw.get("skip_if_set"),
         skip_if=raw.get("skip_if"),
         then=raw.get("then"),
+        otherwise=raw.get("otherwise"),
     )
 
 
@@ -180,6 +186,10 @@ def _check(book: FlowBook) -> None:
         ids = [option.id for option in step.options]
         if len(ids) != len(set(ids)):
             raise FlowError(f"step {step.name!r} has two options with one id")
+        if step.otherwise and step.otherwise not in ids:
+            raise FlowError(f"step {step.name!r} falls back to an option it does not have")
+        if any(option.means not in (None, "yes", "no") for option in step.options):
+            raise FlowError(f"step {step.name!r} has an option that means neither yes nor no")
         targets.extend(option.go for option in step.options)
         targets.extend(t for t in (step.go, step.then) if t and t not in (WIPE, HANDOFF))
     for target in targets:

@@ -15,6 +15,7 @@ from babel.dates import format_timedelta
 
 from bot.config import Settings
 from bot.core.actions import Actions
+from bot.core.answers import AnswerWords
 from bot.core.catalog import Catalogs
 from bot.core.flows import HANDOFF, WIPE, FlowBook, FlowError, Option, Step
 from bot.core.messages import Choice
@@ -61,6 +62,7 @@ class FlowInterpreter:
         actions: Actions,
         understanding: Interpreter,
         guesser: LanguageGuesser,
+        answers: AnswerWords,
     ) -> None:
         self.settings = settings
         self.catalogs = catalogs
@@ -68,6 +70,7 @@ class FlowInterpreter:
         self.actions = actions
         self.understanding = understanding
         self.guesser = guesser
+        self.answers = answers
 
     def first_contact(self, turn: Turn, text: str) -> None:
         """A new conversation starts with the welcome, unless the first words are danger.
@@ -191,20 +194,28 @@ class FlowInterpreter:
     def _pick(
         self, turn: Turn, step: Step, choice: str | None, text: str, by_intent: bool = True
     ) -> Option | None:
-        """The option a message chooses: by button id, number, label, then intent."""
+        """The option a message chooses: by button id, number, label, yes or no, then intent.
+
+        A step with ``otherwise`` takes no guess from a model: what is not clearly one
+        of its options is its ``otherwise`` option.
+        """
         for option in step.options:
             if choice == option.id:
                 return option
         folded = normalize(text)
         if folded.isdigit() and 1 <= int(folded) <= len(step.options):
             return step.options[int(folded) - 1]
+        languages = (turn.conversation.language, "en")
         for option in step.options:
-            labels = {
-                normalize(self.catalogs.text(lang, option.label))
-                for lang in (turn.conversation.language, "en")
-            }
+            labels = {normalize(self.catalogs.text(lang, option.label)) for lang in languages}
             if folded and (folded in labels or folded == normalize(option.id)):
                 return option
+        meaning = self.answers.meaning(folded) if folded else None
+        for option in step.options:
+            if meaning and option.means == meaning:
+                return option
+        if step.otherwise and (text.strip() or choice):
+            return next(option for option in step.options if option.id == step.otherwise)
         if not folded or not by_intent:
             return None
         parse = self.parse(turn, text)
