@@ -46,18 +46,21 @@ ensure_env() {
     local key target
     key="$(sha256sum "$requirements" | cut -c1-16)"
     target="$cache/venv-rasa-$key"
-    if [ ! -x "$target/bin/rasa" ] || [ ! -f "$target/.complete" ]; then
-        echo "nlu/rasa.sh: building Rasa's environment in $target (a few minutes, about 2.7 GB)" >&2
-        rm -rf "$target"
-        mkdir -p "$cache"
-        "$(find_python310)" -m venv "$target"
-        # setuptools and wheel first: several pinned packages build with them
-        grep -E '^(setuptools|wheel)==' "$requirements" \
-            | xargs "$target/bin/python" -m pip install --quiet
-        "$target/bin/python" -m pip install --quiet --no-deps -r "$requirements"
-        "$target/bin/python" -m pip check >&2
-        touch "$target/.complete"
-    fi
+    mkdir -p "$cache"
+    (
+        flock 8  # one build at a time; the others wait for it and use it
+        if [ ! -x "$target/bin/rasa" ] || [ ! -f "$target/.complete" ]; then
+            echo "nlu/rasa.sh: building Rasa's environment in $target (minutes, about 2.7 GB)" >&2
+            rm -rf "$target"
+            "$(find_python310)" -m venv "$target"
+            # setuptools and wheel first: several pinned packages build with them
+            grep -E '^(setuptools|wheel)==' "$requirements" \
+                | xargs "$target/bin/python" -m pip install --quiet
+            "$target/bin/python" -m pip install --quiet --no-deps -r "$requirements"
+            "$target/bin/python" -m pip check >&2
+            touch "$target/.complete"
+        fi
+    ) 8>"$cache/venv-rasa-$key.lock"
     ln -sfn "$target" "$venv_link"
 }
 
@@ -68,13 +71,23 @@ model_digest() {
 
 train() {
     ensure_env
-    local model="$models/nlu-$(model_digest).tar.gz"
-    if [ ! -f "$model" ]; then
-        mkdir -p "$models"
-        "$venv_link/bin/rasa" train nlu \
-            --config "$here/config.yml" --nlu "$here/data" \
-            --out "$models" --fixed-model-name "nlu-$(model_digest)" >&2
-    fi
+    local name model scratch
+    name="nlu-$(model_digest)"
+    model="$models/$name.tar.gz"
+    mkdir -p "$models"
+    # Two test workers may ask at once: one trains, the other waits and finds the model;
+    # training goes to a scratch folder so that nobody ever reads half an archive.
+    (
+        flock 9
+        if [ ! -f "$model" ]; then
+            scratch="$(mktemp -d "$models/.train.XXXXXX")"
+            "$venv_link/bin/rasa" train nlu \
+                --config "$here/config.yml" --nlu "$here/data" \
+                --out "$scratch" --fixed-model-name "$name" >&2
+            mv "$scratch/$name.tar.gz" "$model"
+            rm -rf "$scratch"
+        fi
+    ) 9>"$models/.train.lock"
     echo "$model"
 }
 
