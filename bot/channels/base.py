@@ -65,3 +65,17 @@ class Channel(Protocol[RawT_contra, RenderedT_co]):
         ...
 
     async def stop(self) -> None: ...
+
+
+class NoProvider:
+    """For a channel with no provider behind it (the web chat, the terminal): no client to
+    start or stop, and no copies kept anywhere else to delete."""
+
+    async def delete_copies(self) -> int:
+        return 0
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None

@@ -122,14 +122,14 @@ class Engine:
             self._route(turn, inbound, text, match)
         except (ActionError, FlowError):
             log.exception("event=flow_failed session=%s", key[:12])
-            self._last_resort(turn)
+            self.flows.last_resort(turn)
         if turn.parse and safety.model_says_exit(turn.parse.intent, turn.parse.confidence):
             return self._wipe_silently(tx, key, Match(Action.EXIT, conversation.language))
         if (match and match.action is Action.DANGER) or (
             turn.parse and safety.model_hints_danger(turn.parse.ranking)
         ):
             conversation.vars["emergency"] = True  # first in line, should they ask for a person
-            self._number_first(turn)
+            self.flows.number_first(turn)
         if turn.wipe:
             tx.wipe(key)
             return self._outcome(turn, exited=True)
@@ -162,7 +162,7 @@ class Engine:
             # Someone may be reading over their shoulder: the number, nothing else, and the
             # conversation stays where it was.
             conversation.vars["emergency"] = True
-            turn.parts.append(self._emergency_line(conversation))
+            turn.parts.append(self.flows.emergency_line(conversation))
             if text:
                 self.flows.parse(turn, text)  # a model sure they must go erases instead
         elif text and self.guesser.is_unsupported(text):
@@ -179,36 +179,6 @@ class Engine:
             turn.parts.append(self.flows.text(turn, key))
         else:
             self.flows.answer(turn, inbound.choice, text)
-
-    def _last_resort(self, turn: Turn) -> None:
-        """A flow step failed (a broken flow, a directory that did not answer).
-
-        The person still gets an apology and the emergency number, and the next
-        message starts again from the menu.
-        """
-        conversation = turn.conversation
-        turn.options, turn.queue = (), False
-        turn.parts = [self.flows.text(turn, "fallback.error"), self._emergency_line(conversation)]
-        try:
-            menu = self.flows.book.resolve(self.flows.book.menu)
-            conversation.flow, conversation.step = menu.flow, menu.id
-        except FlowError:
-            conversation.flow, conversation.step = "", ""
-
-    def _emergency_line(self, conversation: Conversation) -> str:
-        """The emergency number where the person is; the general numbers where unknown."""
-        try:
-            return self.flows.actions.emergency_numbers(conversation).text
-        except Exception:  # the directory itself may be what failed
-            log.exception("event=emergency_lookup_failed session=%s", conversation.key[:12])
-            return self.catalogs.text(conversation.language, "emergency.call_general")
-
-    def _number_first(self, turn: Turn) -> None:
-        """Put the emergency number at the head of the reply, once."""
-        line = self._emergency_line(turn.conversation)
-        if line in turn.parts:
-            turn.parts.remove(line)
-        turn.parts.insert(0, line)
 
     # -- a person on the way or there ---------------------------------------------------
 
@@ -228,24 +198,17 @@ class Engine:
         answer: str | None = None
         row = handoff_of(tx, conversation.key)
         if match and match.action is Action.DANGER:
-            answer = self._emergency_line(conversation)
+            answer = self.flows.emergency_line(conversation)
             raise_priority(tx, conversation.key)
         elif row is not None and notice_due(row, now):
             row.notified_at = now
             place = place_in_line(tx, row)
             answer = self.catalogs.text(conversation.language, "handoff.position", position=place)
-        replies: tuple[Reply, ...] = ()
         if answer is not None:
-            replies = (Reply(answer, right_to_left=self.catalogs.is_rtl(conversation.language)),)
             tx.append_message(conversation.key, Direction.OUT, answer, now)
         tx.save(conversation)
         log.info("event=message_for_advocate session=%s", conversation.key[:12])
-        return Outcome(
-            replies=replies,
-            language=conversation.language,
-            flow=conversation.flow,
-            handoff=conversation.handoff,
-        )
+        return self._as_it_stands(conversation, answer)
 
     def back_to_bot(self, tx: Transaction, conversation: Conversation, now: datetime) -> Outcome:
         """End a handoff: the person is told so and finds the menu again.
@@ -265,13 +228,7 @@ class Engine:
 
     def advocate_says(self, conversation: Conversation, text: str) -> Outcome:
         """An advocate's words as an outcome, for the person's channel to render."""
-        rtl = self.catalogs.is_rtl(conversation.language)
-        return Outcome(
-            replies=(Reply(clean(text, self.settings.max_text), right_to_left=rtl),),
-            language=conversation.language,
-            flow=conversation.flow,
-            handoff=conversation.handoff,
-        )
+        return self._as_it_stands(conversation, clean(text, self.settings.max_text))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -303,15 +260,19 @@ class Engine:
         return conversation
 
     def _rate_limited(self, tx: Transaction, conversation: Conversation) -> Outcome:
-        replies: tuple[Reply, ...] = ()
+        text = None
         if not conversation.rate_notified:
             conversation.rate_notified = True
             text = self.catalogs.text(conversation.language, "rate.slow_down")
-            replies = (Reply(text, right_to_left=self.catalogs.is_rtl(conversation.language)),)
         tx.save(conversation)
         log.info("event=rate_limited session=%s", conversation.key[:12])
+        return self._as_it_stands(conversation, text)
+
+    def _as_it_stands(self, conversation: Conversation, text: str | None) -> Outcome:
+        """One line (or nothing) that leaves the conversation where it is."""
+        rtl = self.catalogs.is_rtl(conversation.language)
         return Outcome(
-            replies=replies,
+            replies=(Reply(text, right_to_left=rtl),) if text is not None else (),
             language=conversation.language,
             flow=conversation.flow,
             handoff=conversation.handoff,

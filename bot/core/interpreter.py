@@ -8,6 +8,7 @@ engine's business.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -33,6 +34,8 @@ from nlu.language import LanguageGuesser
 from nlu.result import Interpreter, Parse
 from resources_db.countries import parse_country
 from resources_db.needs import NEEDS
+
+log = logging.getLogger(__name__)
 
 MAX_CHAIN = 8
 """How many steps one message may pass through: a guard against cycles in flows."""
@@ -164,6 +167,36 @@ class FlowInterpreter:
             )
             return self.catalogs.text(language, key, idle=idle)
         return self.catalogs.text(language, key)
+
+    def last_resort(self, turn: Turn) -> None:
+        """A flow step failed (a broken flow, a directory that did not answer).
+
+        The person still gets an apology and the emergency number, and the next
+        message starts again from the menu.
+        """
+        conversation = turn.conversation
+        turn.options, turn.queue = (), False
+        turn.parts = [self.text(turn, "fallback.error"), self.emergency_line(conversation)]
+        try:
+            menu = self.book.resolve(self.book.menu)
+            conversation.flow, conversation.step = menu.flow, menu.id
+        except FlowError:
+            conversation.flow, conversation.step = "", ""
+
+    def emergency_line(self, conversation: Conversation) -> str:
+        """The emergency number where the person is; the general numbers where unknown."""
+        try:
+            return self.actions.emergency_numbers(conversation).text
+        except Exception:  # the directory itself may be what failed
+            log.exception("event=emergency_lookup_failed session=%s", conversation.key[:12])
+            return self.catalogs.text(conversation.language, "emergency.call_general")
+
+    def number_first(self, turn: Turn) -> None:
+        """Put the emergency number at the head of the reply, once."""
+        line = self.emergency_line(turn.conversation)
+        if line in turn.parts:
+            turn.parts.remove(line)
+        turn.parts.insert(0, line)
 
     def _read_input(self, turn: Turn, step: Step, text: str) -> None:
         conversation = turn.conversation

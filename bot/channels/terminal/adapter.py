@@ -16,14 +16,14 @@ from collections.abc import Callable
 from typing import IO, Any, ClassVar
 
 from bot.channels import base
-from bot.channels.base import DeliveryError, InputError
+from bot.channels.base import DeliveryError, InputError, NoProvider
 from bot.core.messages import Inbound, Outcome, Reply
 
 DEFAULT_SENDER = "local"
 MAX_SENDER_CHARS = 256
 
 
-class Local:
+class Local(NoProvider):
     """What both faces share: no routes, no one to reach between turns, no copies."""
 
     name: ClassVar[str] = "terminal"
@@ -31,15 +31,6 @@ class Local:
 
     async def send(self, address: str, outcome: Outcome) -> None:
         raise DeliveryError("the terminal answers only what is typed into it")
-
-    async def delete_copies(self) -> int:
-        return 0
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
 
 
 class JsonlChannel(Local):

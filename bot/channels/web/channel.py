@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels import base
-from bot.channels.base import DeliveryError, Handle
+from bot.channels.base import DeliveryError, Handle, NoProvider
 from bot.channels.web import adapter, outbox
 from bot.channels.web.adapter import Posted
 from bot.channels.web.routes import web_router
@@ -22,7 +22,7 @@ from bot.core.messages import Inbound, Outcome
 from bot.store.store import Store
 
 
-class WebChannel:
+class WebChannel(NoProvider):
     name: ClassVar[str] = adapter.NAME
 
     def __init__(self, settings: Settings, store: Store, handle: Handle) -> None:
@@ -37,15 +37,6 @@ class WebChannel:
 
     async def send(self, address: str, outcome: Outcome) -> None:
         await run_in_threadpool(self._post, address, self.render(outcome))
-
-    async def delete_copies(self) -> int:
-        return 0
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
 
     def _post(self, sender: str, rendered: dict[str, Any]) -> None:
         key = self.store.keys.session_key(self.name, sender)
