@@ -4,6 +4,8 @@
 conversation goes on; ``present`` holds "he is here" and the like, which get one short
 line with the number and nothing else. Languages Haven does not speak yet have their own
 files in flows/safety/unsupported/, with explicit cries for help beside the two lists.
+``police_question`` holds "are you police?", "will you report me?" and the like, which get
+Haven's fixed, honest answer about the police and immigration.
 
 Every list is read from the files themselves, so a phrase or a language added there is
 checked here without anyone touching this file. Phrases are compared as the safety layer
@@ -31,7 +33,11 @@ UNSUPPORTED: dict[str, dict[str, Any]] = {
 }
 
 HINTS = ("danger", "present")
-"""The sections this file is about, in every language file."""
+"""The hints of danger, in every language file."""
+POLICE_QUESTION = "police_question"
+"""Is Haven the police or immigration, will it call them, will it report me: the fixed answer."""
+PHRASE_SECTIONS = (*HINTS, POLICE_QUESTION)
+"""Every section of phrases checked here in a supported language's file."""
 UNSUPPORTED_SECTIONS = ("emergency", *HINTS)
 """All that a file for a language Haven does not speak yet holds."""
 ACTING = ("exit", "stop", "delete")
@@ -43,7 +49,7 @@ def every_list() -> list[object]:
     supported = [
         pytest.param(phrases_of(SUPPORTED[language], section), id=f"{language}-{section}-phrases")
         for language in SUPPORTED
-        for section in HINTS
+        for section in PHRASE_SECTIONS
     ]
     unsupported = [
         pytest.param(words, id=f"unsupported-{language}-{section}-{kind}")
@@ -84,6 +90,13 @@ def test_every_supported_language_has_danger_and_present_phrases(language: str) 
         assert all(isinstance(phrase, str) for phrase in phrases)
 
 
+@pytest.mark.parametrize("language", sorted(SUPPORTED))
+def test_every_supported_language_has_police_question_phrases(language: str) -> None:
+    phrases = phrases_of(SUPPORTED[language], POLICE_QUESTION)
+    assert isinstance(phrases, list) and phrases, f"{language}.yml: no {POLICE_QUESTION} phrases"
+    assert all(isinstance(phrase, str) for phrase in phrases)
+
+
 @pytest.mark.parametrize("language", sorted(UNSUPPORTED))
 def test_every_unsupported_language_has_cries_for_help_danger_and_present(language: str) -> None:
     spec = UNSUPPORTED[language]
@@ -109,9 +122,9 @@ def test_no_language_is_both_supported_and_unsupported() -> None:
 
 @pytest.mark.parametrize(
     ("language", "section"),
-    [(language, section) for language in sorted(SUPPORTED) for section in HINTS],
+    [(language, section) for language in sorted(SUPPORTED) for section in PHRASE_SECTIONS],
 )
-def test_no_danger_or_present_phrase_holds_an_exit_stop_or_delete_word(
+def test_no_danger_present_or_police_phrase_holds_an_exit_stop_or_delete_word(
     language: str, section: str
 ) -> None:
     acting = acting_words(SUPPORTED[language])
