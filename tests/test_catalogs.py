@@ -58,6 +58,7 @@ ALL_REVEALING_WORDS = tuple(fold(word) for words in REVEALING_WORDS.values() for
 ENGINE_OPENERS = (
     "fallback.sorry",
     "fallback.error",
+    "about.not_police",
     "input.empty",
     "input.text_only",
     "handoff.queued",

@@ -151,6 +151,8 @@ class Engine:
     def _route(self, turn: Turn, inbound: Inbound, text: str, match: Match | None) -> None:
         conversation = turn.conversation
         action = match.action if match else None
+        if action is Action.DANGER and self.safety.finds(text, Action.POLICE_QUESTION):
+            action = Action.POLICE_QUESTION  # the number goes first all the same
         if action is Action.SET_LANGUAGE and match:
             conversation.language = match.language
         if action is Action.DELETE:
@@ -165,6 +167,11 @@ class Engine:
             turn.parts.append(self.flows.emergency_line(conversation))
             if text:
                 self.flows.parse(turn, text)  # a model sure they must go erases instead
+        elif action is Action.POLICE_QUESTION and match:
+            if match.language in self.catalogs.languages:
+                conversation.language = match.language  # answered in the words it was asked
+            turn.parts.append(self.flows.text(turn, "about.not_police"))
+            self.flows.ask_again(turn)
         elif text and self.guesser.is_unsupported(text):
             conversation.language = SOURCE_LANGUAGE
             self.flows.go(turn, safety.UNSUPPORTED_LANGUAGE_FLOW)

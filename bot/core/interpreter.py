@@ -138,17 +138,35 @@ class FlowInterpreter:
                 if found and part.intro:
                     turn.parts.append(self.text(turn, part.intro))
                 turn.parts.append(text)
-        if step.ask:
-            turn.parts.append(self.text(turn, step.ask))
-        turn.options = tuple(
-            Choice(option.id, self.text(turn, option.label)) for option in step.options
-        )
+        self._ask(turn, step)
         if step.then == WIPE:
             turn.wipe = True
         elif step.then == HANDOFF:
             turn.queue = True
         elif step.then:
             self.go(turn, step.then, depth + 1)
+
+    def ask_again(self, turn: Turn) -> None:
+        """Ask the question of the step the conversation is at, again, with its options;
+        a conversation not yet begun begins."""
+        conversation = turn.conversation
+        if not conversation.flow:
+            self.go(turn, self.book.start)
+            return
+        try:
+            step = self.book.resolve(f"{conversation.flow}.{conversation.step}")
+        except FlowError:
+            self.go(turn, self.book.menu)
+            return
+        self._ask(turn, step)
+
+    def _ask(self, turn: Turn, step: Step) -> None:
+        """A step's question and its options, in the person's language."""
+        if step.ask:
+            turn.parts.append(self.text(turn, step.ask))
+        turn.options = tuple(
+            Choice(option.id, self.text(turn, option.label)) for option in step.options
+        )
 
     def parse(self, turn: Turn, text: str) -> Parse:
         """Understanding of the message, asked for once per turn and only when needed."""

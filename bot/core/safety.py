@@ -31,6 +31,8 @@ class Action(StrEnum):
     """A hint of danger: the number goes first in the reply, the conversation goes on."""
     PRESENT = "present"
     """The person who controls them is here or coming: one short line with the number."""
+    POLICE_QUESTION = "police_question"
+    """"Are you the police? Will you report me?": the same honest answer, every time."""
     MENU = "menu"
     LANGUAGE = "language"
     SET_LANGUAGE = "set_language"
@@ -44,6 +46,7 @@ PRIORITY = (
     Action.PRESENT,
     Action.EMERGENCY,
     Action.DANGER,
+    Action.POLICE_QUESTION,
     Action.MENU,
     Action.LANGUAGE,
 )
@@ -61,6 +64,7 @@ INTENTS = {
     Action.DELETE: "delete_data",
     Action.EMERGENCY: "emergency",
     Action.PRESENT: "emergency",
+    Action.POLICE_QUESTION: "police_question",
     Action.MENU: "menu",
     Action.LANGUAGE: "change_language",
     Action.SET_LANGUAGE: "change_language",
@@ -164,19 +168,31 @@ class SafetyLayer:
         return cls(whole, phrases, language_names(languages))
 
     def check(self, text: str) -> Match | None:
+        """The most protective action the message's words ask for, if any."""
         folded = normalize(text)
         if not folded:
             return None
         for action in PRIORITY:
-            lang = self._whole[action].get(folded)
+            lang = self._find(folded, action)
             if lang is not None:
                 return Match(action, lang)
-            for phrase, lang in self._phrases[action]:
-                if phrase in folded and find_words(folded, phrase) != -1:
-                    return Match(action, lang)
         chosen = self._language_names.get(folded)
         if chosen is not None:
             return Match(Action.SET_LANGUAGE, chosen)
+        return None
+
+    def finds(self, text: str, action: Action) -> bool:
+        """Whether the message also holds ``action``'s words (where another action won)."""
+        return self._find(normalize(text), action) is not None
+
+    def _find(self, folded: str, action: Action) -> str | None:
+        """The language of the first of ``action``'s words in a normalised message."""
+        lang = self._whole[action].get(folded)
+        if lang is not None:
+            return lang
+        for phrase, lang in self._phrases[action]:
+            if phrase in folded and find_words(folded, phrase) != -1:
+                return lang
         return None
 
 
