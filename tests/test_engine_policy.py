@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bot.core.catalog import Catalogs
 from bot.runtime import Runtime, Understanding, build_runtime
 from tests.conftest import Chat
 from tests.settings import SettingsMaker
+from tests.test_handoff import add_advocate, queue
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = Catalogs.load(ROOT / "flows" / "locales")
@@ -75,15 +77,23 @@ def test_a_failing_step_in_a_known_country_names_that_countrys_number(
     without_wage_cards.close()
 
 
-def test_messages_for_an_advocate_count_against_the_rate_limit(
+@pytest.fixture
+def queued_at_eight_a_minute(
     settings_with: SettingsMaker, understanding: Understanding
-) -> None:
-    from tests.test_handoff import add_advocate, queue
-
+) -> Iterator[tuple[Runtime, Chat]]:
+    """A person waiting for an advocate, on a server that takes eight messages a minute."""
     runtime = build_runtime(settings_with(rate_limit="8/60"), understanding)
     add_advocate(runtime)
     chat = Chat(runtime.engine)
     queue(chat)
+    yield runtime, chat
+    runtime.close()
+
+
+def test_messages_for_an_advocate_count_against_the_rate_limit(
+    queued_at_eight_a_minute: tuple[Runtime, Chat],
+) -> None:
+    runtime, chat = queued_at_eight_a_minute
     sent = len(chat.outcomes)
     answers = [chat.say(f"message {number}") for number in range(8 - sent + 2)]
     assert answers[0].replies == ()
@@ -94,21 +104,14 @@ def test_messages_for_an_advocate_count_against_the_rate_limit(
     with runtime.store.transaction() as tx:
         kept = [text for direction, text in tx.transcript(key) if direction == "in"]
     assert f"message {8 - sent + 1}" not in kept
-    runtime.close()
 
 
 def test_the_emergency_number_passes_the_rate_limit_while_queued(
-    settings_with: SettingsMaker, understanding: Understanding
+    queued_at_eight_a_minute: tuple[Runtime, Chat],
 ) -> None:
-    from tests.test_handoff import add_advocate, queue
-
-    runtime = build_runtime(settings_with(rate_limit="8/60"), understanding)
-    add_advocate(runtime)
-    chat = Chat(runtime.engine)
-    queue(chat)
+    _, chat = queued_at_eight_a_minute
     for number in range(10):
         chat.say(f"message {number}")
     outcome = chat.say("EMERGENCY")
     assert outcome.flow == "emergency"
     assert "911" in chat.text(outcome) or "112" in chat.text(outcome)
-    runtime.close()
