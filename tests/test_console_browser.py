@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.console.accounts import add_advocate
 from bot.store.models import AdvocateRow
 from tests.live_server import Live, chromium, wait_for
+from tests.settings import TEST_HASHER
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,7 +23,7 @@ PASSWORD = "a long enough password"
 @pytest.fixture
 def live(live: Live) -> Live:
     """One advocate, ana."""
-    add_advocate(live.runtime.store, "ana", PASSWORD)
+    add_advocate(live.runtime.store, "ana", PASSWORD, hasher=TEST_HASHER)
     return live
 
 

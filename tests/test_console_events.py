@@ -14,6 +14,7 @@ from bot.console.accounts import add_advocate, log_in, session_of
 from bot.console.auth import PREFIX
 from common.clock import utcnow
 from tests.live_server import Live
+from tests.settings import TEST_HASHER
 
 PASSWORD = "a long enough password"
 
@@ -21,8 +22,8 @@ PASSWORD = "a long enough password"
 @pytest.fixture
 def live(live: Live) -> Live:
     """Two advocates, ana and ben."""
-    add_advocate(live.runtime.store, "ana", PASSWORD)
-    add_advocate(live.runtime.store, "ben", PASSWORD)
+    add_advocate(live.runtime.store, "ana", PASSWORD, hasher=TEST_HASHER)
+    add_advocate(live.runtime.store, "ben", PASSWORD, hasher=TEST_HASHER)
     return live
 
 

@@ -10,14 +10,16 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.channels.web.routes import COOKIE
-from bot.runtime import Runtime, Understanding, build_runtime
+from bot.runtime import Content, Runtime, Understanding, build_runtime
 from tests.conftest import make_settings
 
 
 @pytest.fixture
-def web(tmp_path, model_dir, encryption_key, understanding: Understanding) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def web(
+    tmp_path, model_dir, encryption_key, understanding: Understanding, content: Content
+) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = make_settings(tmp_path, model_dir, encryption_key)
-    runtime = build_runtime(settings, understanding)
+    runtime = build_runtime(settings, understanding, content)
     with TestClient(create_app(settings, runtime)) as client:
         client.app_state = runtime  # type: ignore[attr-defined]
         yield client
