@@ -168,3 +168,15 @@ def test_a_sure_quick_exit_still_erases_at_once(
     assert chat.say("ok gtg").exited
     assert runtime.store.count_sessions() == 0
     runtime.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "word"), [("en", "help"), ("es", "ayuda"), ("tl", "tulong"), ("pt", "ajuda")]
+)
+def test_a_message_that_is_only_help_gets_the_number_first(
+    runtime: Runtime, language: str, word: str
+) -> None:
+    chat = Chat(runtime.engine, sender=MEXICO, language_hint=language)
+    outcome = chat.say(word)
+    assert chat.text(outcome).startswith(call(language, "911"))
+    assert outcome.replies[-1].options, "and the conversation goes on"
