@@ -205,8 +205,13 @@ class FlowInterpreter:
         """The emergency number where the person is; the general numbers where unknown."""
         try:
             return self.actions.emergency_numbers(conversation).text
-        except Exception:  # the directory itself may be what failed
-            log.exception("event=emergency_lookup_failed session=%s", conversation.key[:12])
+        except Exception as exc:  # the directory itself may be what failed
+            # The type only: a database error's text carries its query's parameters.
+            log.warning(
+                "event=emergency_lookup_failed session=%s error=%s",
+                conversation.key[:12],
+                type(exc).__name__,
+            )
             return self.catalogs.text(conversation.language, "emergency.call_general")
 
     def number_first(self, turn: Turn) -> None:
