@@ -166,6 +166,25 @@ def test_a_reply_reaches_the_web_chat_page_once(console: Console) -> None:
         assert tx.db.scalars(select(WebOutboxRow)).all() == []  # acknowledged, then deleted
 
 
+def test_four_replies_reach_the_web_chat_page_through_its_cursor(console: Console) -> None:
+    """The page asks every few seconds for what came after the last item it showed, which
+    acknowledges (deletes) that item. Before ids were never reused, the next reply took the
+    deleted item's id and was deleted unseen: the page showed one reply of four."""
+    page = console.queue_web()
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    shown: list[str] = []
+    after = 0
+    for n in range(1, 5):
+        sent = ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": f"Reply {n}."})
+        assert sent.status_code == 200
+        for _ in range(2):  # the page's timer, once with the reply and once after it
+            for item in page.get(f"/chat/inbox?after={after}").json()["items"]:
+                shown.append(item["replies"][0]["text"])
+                after = max(after, item["id"])
+    assert shown == ["Reply 1.", "Reply 2.", "Reply 3.", "Reply 4."]
+
+
 def test_an_unacknowledged_web_reply_is_given_again(console: Console) -> None:
     page = console.queue_web()
     ana = console.login("ana")
@@ -185,6 +204,20 @@ def test_the_web_chat_page_hears_the_closing_and_gets_the_menu(console: Console)
     (reply,) = inbox["items"][0]["replies"]
     assert reply["text"].startswith("The chat with the person has ended.")
     assert "help" in [option["id"] for option in reply["options"]]
+
+
+def test_a_page_whose_chat_an_advocate_erased_starts_again_when_the_person_writes(
+    console: Console,
+) -> None:
+    """Only the person's own erasure keeps what was on its way from them out; after an
+    advocate's, their next message opens a new conversation."""
+    page = console.queue_web()
+    ana = console.login("ana")
+    chat = console.claimed(ana)
+    assert ana.post(f"{PREFIX}/conversations/{chat}/close", json={"wipe": True}).status_code == 200
+    again = page.post("/chat/messages", json={"text": "hello?"}).json()
+    assert again["exited"] is False
+    assert again["replies"][0]["text"].startswith("Hi, I'm Haven")
 
 
 def test_the_web_inbox_of_a_page_without_a_conversation_is_empty(console: Console) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -99,6 +100,31 @@ def test_a_reconnecting_stream_sends_what_came_after_its_last_event(live: Live) 
     with ana.stream("GET", f"{PREFIX}/events", headers={"Last-Event-ID": str(last)}) as response:
         message = next_event(events(response.iter_lines()), "message")
         assert message["text"] == "while away"
+
+
+def test_a_message_after_another_conversation_was_erased_reaches_the_stream(live: Live) -> None:
+    """The stream starts after the newest message. Before ids were never reused, erasing the
+    conversation that held the newest messages handed their ids out again, below that start:
+    the person's next messages never reached the stream."""
+    ana = signed_in(live, "ana")
+    page = live.person()
+    chat = ana.get(f"{PREFIX}/queue").json()["items"][0]["id"]
+    ana.post(f"{PREFIX}/conversations/{chat}/claim").raise_for_status()
+    other = live.client()
+    for text in ("hi", "yes", "3"):  # the newest messages are another person's
+        other.post("/chat/messages", json={"text": text}).raise_for_status()
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        next_event(stream, "held")
+        other.post("/chat/exit").raise_for_status()
+        page.post("/chat/messages", json={"text": "still there?"}).raise_for_status()
+        with ThreadPoolExecutor(max_workers=1) as waiting:
+            arriving = waiting.submit(next_event, stream, "message")
+            try:
+                message = arriving.result(timeout=10)  # else it would wait for ever
+            finally:
+                response.close()
+    assert message["text"] == "still there?"
 
 
 def test_another_advocates_chat_does_not_reach_the_stream(live: Live) -> None:

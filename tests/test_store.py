@@ -18,6 +18,14 @@ def _key(runtime: Runtime, sender: str) -> str:
     return runtime.store.keys.session_key("terminal", sender)
 
 
+def database_files(folder: Path) -> bytes:
+    """The SQLite file, its write-ahead log (``-wal``) and its shared index (``-shm``), as on
+    disk while Haven runs: the log holds pages as they were until it is checkpointed."""
+    files = sorted(folder.glob("haven.db*"))
+    assert [path.name for path in files][:1] == ["haven.db"]
+    return b"".join(path.read_bytes() for path in files)
+
+
 def test_sessions_are_keyed_by_an_hmac_not_the_sender(runtime: Runtime, chat: Chat) -> None:
     chat.say("hi")
     with runtime.store.transaction() as tx:
@@ -81,7 +89,7 @@ def test_purge_forgets_old_delivery_receipts(runtime: Runtime, chat: Chat) -> No
     assert counts.receipts == 1
 
 
-def test_deleted_ciphertext_leaves_no_residue_in_the_sqlite_file(
+def test_deleted_ciphertext_leaves_no_residue_in_the_sqlite_file_or_its_log(
     runtime: Runtime, chat: Chat, tmp_path: Path
 ) -> None:
     chat.to_menu()
@@ -89,9 +97,26 @@ def test_deleted_ciphertext_leaves_no_residue_in_the_sqlite_file(
     with runtime.store.transaction() as tx:
         tokens = list(tx.db.scalars(select(MessageRow.body)))
     assert tokens
+    assert all(token[:40] in database_files(tmp_path) for token in tokens)  # in the log so far
     chat.say("EXIT")
+    raw = database_files(tmp_path)
+    for token in tokens:
+        assert token[:40] not in raw
     runtime.store.close()
     raw = (tmp_path / "haven.db").read_bytes()
+    for token in tokens:
+        assert token[:40] not in raw
+
+
+def test_a_purged_conversation_leaves_no_residue_in_the_sqlite_file_or_its_log(
+    runtime: Runtime, chat: Chat, tmp_path: Path
+) -> None:
+    chat.say("my boss keeps my passport", at=utcnow() - timedelta(hours=30))
+    with runtime.store.transaction() as tx:
+        tokens = list(tx.db.scalars(select(MessageRow.body)))
+    assert runtime.store.purge_idle(retention=86400).sessions == 1
+    raw = database_files(tmp_path)
+    assert tokens
     for token in tokens:
         assert token[:40] not in raw
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from bot.channels.telegram.channel import TelegramChannel
 from bot.config import ConfigError
 from bot.core.messages import Choice, Outcome, Reply
 from bot.runtime import Runtime, Understanding, build_runtime
+from bot.store.models import ProviderCopyRow
 from common.clock import utcnow
 from tests.conftest import make_settings
 from tests.fake_telegram import FakeBotApi, fake_bot_api
@@ -172,7 +174,7 @@ def test_callback_data_fits_telegrams_64_bytes(telegram: Telegram) -> None:
     [
         ("/menu", "What would you like to do?"),
         ("/language", "Choose a language:"),
-        ("/delete", "Erase this whole chat now?"),
+        ("/delete", "Erase my copy of this chat now?"),
     ],
 )
 def test_commands_work_in_any_state(telegram: Telegram, command: str, flow_text: str) -> None:
@@ -376,6 +378,53 @@ def test_a_deletion_telegram_refuses_is_tried_again_after_the_retry_pause(
     assert telegram.client.portal.call(delete_due, now) == 0
     assert telegram.client.portal.call(delete_due, now + timedelta(seconds=4)) == 0
     assert telegram.client.portal.call(delete_due, now + timedelta(seconds=6)) > 0
+
+
+BAD_REF = "chat-7f3e:1"
+"""A kept copy whose chat id is not a number: it can never be deleted."""
+
+
+def set_aside(runtime: Runtime, ref: str, channel: str = "telegram") -> bool:
+    """Whether the copy ``ref`` is set aside: kept, and no longer due."""
+    store = runtime.store
+    digest = store.keys.digest("copy", f"{channel}:{ref}")
+    with store.reading() as tx:
+        row = tx.db.get(ProviderCopyRow, digest)
+        kept = row is not None and row.set_aside_at is not None
+    due = store.due_copies(channel, utcnow() + timedelta(days=30), 1000)
+    return kept and ref not in [copy.ref for copy in due]
+
+
+def test_a_copy_with_a_malformed_chat_id_is_set_aside_and_the_others_are_deleted(
+    telegram: Telegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before, such a row made every round of deletions fail, and a later /exit answered 500."""
+    caplog.set_level(logging.INFO)
+    with telegram.runtime.store.transaction() as tx:
+        tx.keep_copy("telegram", None, BAD_REF, None, utcnow())  # of no conversation: due at once
+    telegram.say("hi")
+    telegram.say("/exit")  # answered 200, and the chat is deleted from the phone
+    assert [call["chat_id"] for call in telegram.api.of("deleteMessages")] == [CHAT]
+    assert set_aside(telegram.runtime, BAD_REF)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "event=provider_copy_set_aside channel=telegram reason=malformed_id count=1" in logged
+    assert "7f3e" not in logged
+
+
+def test_a_deletion_telegram_refuses_for_good_is_set_aside(telegram: Telegram) -> None:
+    telegram.say("hi")
+    telegram.api.failures["deleteMessages"] = [
+        (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+    ]
+    with telegram.runtime.store.transaction() as tx:
+        tx.wipe(telegram.runtime.store.keys.session_key("telegram", str(CHAT)))
+    delete_due = telegram.channel.client.delete_due
+    now = utcnow()
+    assert telegram.client.portal.call(delete_due, now) == 0
+    assert telegram.client.portal.call(delete_due, now + timedelta(hours=2)) == 0
+    assert telegram.api.failures["deleteMessages"] == []  # refused once
+    assert telegram.api.of("deleteMessages") == []  # and not asked again (it would have worked)
+    assert telegram.runtime.store.due_copies("telegram", now + timedelta(days=1), 100) == []
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -156,7 +156,9 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
         with store.transaction() as tx:
             row = tx.db.get(HandoffRow, conversation_id)
             audit(tx, advocate.username, "replied", conversation_id)
-            if row is None:
+            if row is not None:
+                tx.lock(row.session_key)  # numbered after the messages committed before it
+            if row is None or not tx.session_exists(row.session_key):
                 return None  # the person erased the chat while the reply was on its way
             line = tx.append_message(
                 row.session_key, Direction.ADVOCATE, outcome.replies[0].text, utcnow()
@@ -217,8 +219,8 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
         """Close (or wipe); returns where to tell the person, and what."""
         with store.transaction() as tx:
             row = _held(tx, conversation_id, advocate)
-            if closing.wipe:
-                tx.wipe(row.session_key)
+            if closing.wipe:  # the person may write again: a new conversation then begins
+                tx.wipe(row.session_key, by_the_person=False)
                 audit(tx, advocate.username, "wiped", conversation_id)
                 return None
             now = utcnow()

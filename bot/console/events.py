@@ -61,7 +61,7 @@ class Watch:
 def changes(store: Store, advocate: Advocate, watch: Watch) -> list[ServerSentEvent]:
     """The events since the last look."""
     events: list[ServerSentEvent] = []
-    with store.transaction() as tx:
+    with store.reading() as tx:
         queue = [conversation_item(tx, row) for row in waiting(tx)]
         rows = held_by(tx, advocate)
         held = [conversation_item(tx, row) for row in rows]
@@ -98,7 +98,7 @@ def starting_point(store: Store, last_event_id: str | None) -> int:
     """Where a stream starts: after the browser's last event, or after what is there now."""
     if last_event_id and last_event_id.isdigit():
         return int(last_event_id)
-    with store.transaction() as tx:
+    with store.reading() as tx:
         return int(tx.db.scalar(select(func.max(MessageRow.id))) or 0)
 
 

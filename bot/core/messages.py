@@ -41,6 +41,10 @@ class Inbound:
     """The provider's copy of this message, where it keeps one."""
     media: bool = False
     """The message carried a photo, voice note, sticker or the like, which Haven does not read."""
+    single_use: bool = False
+    """The sender is a secret of one conversation that quick exit revokes (a web chat page's
+    cookie): once the conversation is erased, nothing more from it is taken, even a message
+    that reached the server after the erasure."""
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import DateTime, ForeignKey, Identity, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+NEVER_REUSED = {"sqlite_autoincrement": True}
+"""Table options for ids read through a cursor (the web page's ``after=``, the console's
+``Last-Event-ID``): on SQLite, ``AUTOINCREMENT`` never hands out an id again, even once the
+highest row is deleted; on PostgreSQL the column is an identity (``Identity()``)."""
 
 
 def of_session(table: str, ondelete: str = "CASCADE") -> ForeignKey:
@@ -48,8 +54,9 @@ class MessageRow(Base):
     """One message of the transcript, in or out, encrypted."""
 
     __tablename__ = "messages"
+    __table_args__ = NEVER_REUSED
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     session_key: Mapped[str] = mapped_column(
         String(64), ForeignKey("sessions.key", ondelete="CASCADE"), index=True
     )
@@ -69,6 +76,19 @@ class ReceiptRow(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ErasureRow(Base):
+    """A conversation erased a moment ago, by its key alone: no content, no time but the erasure's.
+
+    A message that was already on its way when the conversation was erased must not open it
+    again (``Transaction.raced_erasure``). Purged after ``ERASURE_KEPT``.
+    """
+
+    __tablename__ = "erasures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ProviderCopyRow(Base):
@@ -93,6 +113,9 @@ class ProviderCopyRow(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    set_aside_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When its deletion failed for a reason that will not pass (a malformed id): it is no
+    longer due, and the purge deletes the row after the retention period."""
 
 
 class HandoffRow(Base):
@@ -182,8 +205,9 @@ class WebOutboxRow(Base):
     """
 
     __tablename__ = "web_outbox"
+    __table_args__ = NEVER_REUSED
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     session_key: Mapped[str] = mapped_column(String(64), of_session("web_outbox"), index=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

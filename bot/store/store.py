@@ -3,11 +3,17 @@
 The engine asks for one ``Transaction`` per inbound message and commits it only
 after every effect of that message is written, so a crash before the commit
 leaves nothing half-done and the provider's retry is processed in full.
+
+The messages of one conversation are applied one after another: a transaction
+takes its conversation (``Transaction.lock``) before it reads it, so no update
+is lost; on SQLite every writing transaction holds the database's write lock
+from its first statement (``BEGIN IMMEDIATE``, queued by ``bot.store.writes``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,14 +25,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.states import Direction, Handoff
 from bot.store.crypto import KeyRing
+from bot.store.db import BUSY_TIMEOUT, checkpoint, writing
 from bot.store.models import (
     AuditRow,
+    ErasureRow,
     MessageRow,
     ProviderCopyRow,
     ReceiptRow,
     SessionRow,
 )
+from bot.store.records import DueCopy, PurgeCounts
+from bot.store.writes import Writers, take
 from common.clock import aware, utcnow
+
+log = logging.getLogger(__name__)
+
+ERASURE_KEPT = timedelta(minutes=10)
+"""How long an erasure is remembered: far longer than any message can be on its way."""
 
 
 @dataclass
@@ -60,13 +75,6 @@ class Line:
     at: datetime
 
 
-@dataclass(frozen=True)
-class PurgeCounts:
-    sessions: int
-    messages: int
-    receipts: int
-
-
 class Transaction:
     """The operations of one inbound message, inside one database transaction."""
 
@@ -75,9 +83,21 @@ class Transaction:
         self.keys = keys
         self._unlinked: dict[str, list[ProviderCopyRow]] = {}
         """Copies kept for a conversation not saved yet, by its key (see ``keep_copy``)."""
+        self._locked: set[str] = set()
+        self.wiped = False
+        """A conversation was erased: the store empties SQLite's log after the commit."""
+
+    def lock(self, key: str) -> None:
+        """Take the conversation ``key`` until the commit: others wait for it
+        (``bot.store.writes.take``); ``load`` adds the lock on its row."""
+        if key not in self._locked:
+            self._locked.add(key)
+            take(self.db, key)
 
     def load(self, key: str) -> Conversation | None:
-        row = self.db.get(SessionRow, key, with_for_update=True)
+        self.lock(key)
+        with self.db.no_autoflush:
+            row = self.db.get(SessionRow, key, with_for_update=True)
         if row is None:
             return None
         return Conversation(
@@ -131,16 +151,41 @@ class Transaction:
         )
         return [(Direction(row.direction), self.keys.decrypt(row.body)) for row in rows]
 
-    def wipe(self, key: str) -> int:
+    def wipe(self, key: str, by_the_person: bool = True) -> int:
         """Delete the conversation; the database deletes everything tied to it.
 
         Returns the rows of the conversation and its transcript that were deleted.
         The provider's copies of its messages stay, unlinked, and are due at once.
+        An erasure the person asked for is remembered a while, by the key alone, so
+        that nothing already on its way from them is taken (``raced_erasure``).
         """
+        self.lock(key)
         messages = _count_messages(self.db, MessageRow.session_key == key)
         sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
         self._forget(key)
+        if by_the_person:
+            erasure = self.db.get(ErasureRow, key) or ErasureRow(key=key)
+            erasure.at = utcnow()
+            self.db.add(erasure)
+        self.wiped = True
         return messages + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
+
+    def raced_erasure(
+        self, key: str, received_at: datetime | None, found: Conversation | None
+    ) -> bool:
+        """The message received at ``received_at`` was on its way when its conversation was
+        erased: it must neither re-create the conversation nor join one begun since.
+
+        ``found`` is the conversation as loaded; one begun before the message arrived is
+        the message's own, and no erasure is looked up. ``received_at`` None: the sender
+        was revoked by the erasure, so any erasure remembered counts.
+        """
+        if found is not None and (received_at is None or found.created_at <= received_at):
+            return False
+        erasure = self.db.get(ErasureRow, key)
+        if erasure is None:
+            return False
+        return received_at is None or aware(erasure.at) >= received_at
 
     def _forget(self, key: str) -> None:
         """Drop the rows the database just deleted or unlinked from the ORM session.
@@ -224,60 +269,97 @@ def _count_messages(db: Session, which: ColumnElement[bool]) -> int:
     return int(db.scalar(select(func.count()).select_from(MessageRow).where(which)) or 0)
 
 
-@dataclass(frozen=True)
-class DueCopy:
-    digest: str
-    ref: str
-    attempts: int
-    created_at: datetime
-
-
 class Store:
     """Opens transactions and runs the purge."""
 
     def __init__(self, engine: Engine, keys: KeyRing) -> None:
         self.engine = engine
         self.keys = keys
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writes = sessionmaker(writing(engine), expire_on_commit=False)
+        self._reads = sessionmaker(engine, expire_on_commit=False)
+        self.writers = Writers(queued=engine.dialect.name == "sqlite", timeout=BUSY_TIMEOUT)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        with self._sessions.begin() as db:
+        """A transaction that may write; committed when the block ends without an error.
+
+        Inside another writing transaction of the same thread it only reads (see
+        ``bot.store.writes``). After a wipe, SQLite's log is emptied of what it held.
+        """
+        if self.writers.writing_here():
+            with self.reading() as nested:
+                yield nested
+            return
+        with self._writing() as db:
+            tx = Transaction(db, self.keys)
+            yield tx
+        if tx.wiped:
+            self.checkpoint()
+
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """A transaction that only reads: on SQLite it waits for no writer."""
+        with self._reads.begin() as db:
             yield Transaction(db, self.keys)
 
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self.writers.turn(), self._writes.begin() as db:
+            yield db
+
+    def checkpoint(self) -> None:
+        """Empty SQLite's write-ahead log into the database file, deleted rows zeroed."""
+        with self.writers.turn():
+            if not checkpoint(self.engine):
+                log.warning("event=wal_checkpoint_busy")
+
     def purge_idle(self, retention: int, now: datetime | None = None) -> PurgeCounts:
-        """Delete every conversation idle for ``retention`` seconds, and old receipts."""
-        cutoff = (now or utcnow()) - timedelta(seconds=retention)
-        with self._sessions.begin() as db:
+        """Delete every conversation idle for ``retention`` seconds, and old receipts.
+
+        Also forgets erasures older than ``ERASURE_KEPT`` and copies set aside longer
+        than ``retention``; then SQLite's log is emptied of what it held.
+        """
+        now = now or utcnow()
+        cutoff = now - timedelta(seconds=retention)
+        with self._writing() as db:
             idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
             messages = _count_messages(db, MessageRow.session_key.in_(idle))
             sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
             receipts = db.execute(delete(ReceiptRow).where(ReceiptRow.created_at < cutoff))
-        return PurgeCounts(
+            erasures = db.execute(delete(ErasureRow).where(ErasureRow.at < now - ERASURE_KEPT))
+            db.execute(delete(ProviderCopyRow).where(ProviderCopyRow.set_aside_at < cutoff))
+        counts = PurgeCounts(
             sessions=int(sessions.rowcount or 0),  # type: ignore[attr-defined]
             messages=messages,
             receipts=int(receipts.rowcount or 0),  # type: ignore[attr-defined]
         )
+        if counts.sessions or counts.receipts or erasures.rowcount:  # type: ignore[attr-defined]
+            self.checkpoint()
+        return counts
 
     def purge_audit(self, retention: int, now: datetime | None = None) -> int:
         """Delete audit entries older than ``retention`` seconds; returns how many."""
         cutoff = (now or utcnow()) - timedelta(seconds=retention)
-        with self._sessions.begin() as db:
+        with self._writing() as db:
             result = db.execute(delete(AuditRow).where(AuditRow.at < cutoff))
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if deleted:
+            self.checkpoint()
+        return deleted
 
     def due_copies(self, channel: str, now: datetime, limit: int) -> list[DueCopy]:
         """Provider copies whose deletion is due, oldest first.
 
         A copy is due at its ``due_at``, or at once when its conversation is gone
         (the database unlinked it) and no deletion was tried yet: after a failure
-        it waits for the retry time ``copy_retry`` set.
+        it waits for the retry time ``copy_retry`` set. A copy set aside is never due.
         """
         orphan = ProviderCopyRow.session_key.is_(None) & (ProviderCopyRow.attempts == 0)
-        with self._sessions() as db:
+        with self._reads() as db:
             rows = db.scalars(
                 select(ProviderCopyRow)
                 .where(ProviderCopyRow.channel == channel)
+                .where(ProviderCopyRow.set_aside_at.is_(None))
                 .where(or_(ProviderCopyRow.due_at <= now, orphan))
                 .order_by(func.coalesce(ProviderCopyRow.due_at, ProviderCopyRow.created_at))
                 .limit(limit)
@@ -288,20 +370,28 @@ class Store:
             ]
 
     def copy_deleted(self, digest: str) -> None:
-        with self._sessions.begin() as db:
+        with self._writing() as db:
             db.execute(delete(ProviderCopyRow).where(ProviderCopyRow.digest == digest))
 
     def copy_retry(self, digest: str, at: datetime) -> None:
         """A deletion failed: count the attempt and try again at ``at``."""
-        with self._sessions.begin() as db:
+        with self._writing() as db:
             row = db.get(ProviderCopyRow, digest)
             if row is not None:
                 row.attempts += 1
                 row.due_at = at
 
+    def copy_set_aside(self, digest: str, now: datetime) -> None:
+        """A deletion failed for a reason that will not pass: stop trying (see the purge)."""
+        with self._writing() as db:
+            row = db.get(ProviderCopyRow, digest)
+            if row is not None:
+                row.attempts += 1
+                row.set_aside_at = now
+
     def close(self) -> None:
         self.engine.dispose()
 
     def count_sessions(self) -> int:
-        with self._sessions() as db:
+        with self._reads() as db:
             return int(db.scalar(select(func.count()).select_from(SessionRow)) or 0)

@@ -10,6 +10,7 @@ status only.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 from requests import RequestException
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 """Copies deleted in one round: Twilio deletes one message a request."""
+MESSAGE_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+"""A message's SID as Twilio writes it; anything else can never be deleted there."""
 
 
 def rest_client(settings: Settings) -> Client:
@@ -45,6 +48,12 @@ class TwilioCopies:
         now = now or utcnow()
         deleted = 0
         for copy in self.store.due_copies(NAME, now, BATCH):
+            if not MESSAGE_SID.fullmatch(copy.ref):
+                self.store.copy_set_aside(copy.digest, now)
+                log.warning(
+                    "event=provider_copy_set_aside channel=%s reason=malformed_id count=1", NAME
+                )
+                continue
             try:
                 self.client.messages(copy.ref).delete()
             except TwilioRestException as exc:

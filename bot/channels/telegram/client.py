@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from starlette.concurrency import run_in_threadpool
 from telegram import Bot, Message
 from telegram.constants import BulkRequestLimit, FloodLimit
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.channels.retry import DELETING, SENDING, Sleep
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 DELETABLE_FOR = timedelta(hours=48)
 """Bots may delete messages in private chats only while they are under 48 hours old."""
+REFUSED_FOR_GOOD = (BadRequest, Forbidden)
+"""Deletions Telegram refuses for a reason that will not pass (a chat it does not know, a bot
+the person blocked): their copies are set aside rather than tried again."""
 RATE_LIMIT_RETRIES = 3
 """How often the rate limiter waits out a 429 before the call fails."""
 WEBHOOK_PATH = "/webhooks/telegram"
@@ -110,8 +113,9 @@ class TelegramBot:
     async def delete_due(self, now: datetime | None = None) -> int:
         """Delete from the person's phone every message of ended conversations.
 
-        A batch Telegram refuses is tried again by a later round, after the
-        retry policy's pause for the failures so far.
+        A batch that fails is tried again by a later round, after the retry policy's
+        pause for the failures so far; one that can never succeed (refused for good, or
+        a malformed id) is set aside, logged without identifiers, and the rest go on.
         """
         now = now or utcnow()
         batch_size = BulkRequestLimit.MAX_LIMIT
@@ -123,7 +127,11 @@ class TelegramBot:
                 await run_in_threadpool(self.store.copy_deleted, copy.digest)
                 too_old += 1
                 continue
-            chat_id, message_id = parse_ref(copy.ref)
+            try:
+                chat_id, message_id = parse_ref(copy.ref)
+            except ValueError:
+                await self._set_aside([copy.digest], now, "malformed_id")
+                continue
             by_chat[chat_id].append((copy.digest, message_id, copy.attempts))
         deleted = 0
         for chat_id, items in by_chat.items():
@@ -131,6 +139,9 @@ class TelegramBot:
                 batch = items[start : start + batch_size]
                 try:
                     await self.bot.delete_messages(chat_id, [message for _, message, _ in batch])
+                except REFUSED_FOR_GOOD as exc:
+                    await self._set_aside([digest for digest, _, _ in batch], now, exc)
+                    continue
                 except TelegramError as exc:
                     log.warning("event=telegram_delete_failed error=%s", type(exc).__name__)
                     for digest, _, attempts in batch:
@@ -143,6 +154,17 @@ class TelegramBot:
         if deleted or too_old:
             log.info("event=telegram_messages_deleted count=%d too_old=%d", deleted, too_old)
         return deleted
+
+    async def _set_aside(self, digests: list[str], now: datetime, why: str | Exception) -> None:
+        for digest in digests:
+            await run_in_threadpool(self.store.copy_set_aside, digest, now)
+        reason = why if isinstance(why, str) else type(why).__name__
+        log.warning(
+            "event=provider_copy_set_aside channel=%s reason=%s count=%d",
+            NAME,
+            reason,
+            len(digests),
+        )
 
 
 async def set_webhook(bot: Bot, public_base: str, secret: str) -> str:

@@ -44,6 +44,7 @@ def parse(posted: Posted) -> Inbound:
         text=text,
         choice=choice,
         language_hint=posted.language,
+        single_use=True,
     )
 
 

@@ -32,6 +32,7 @@ class Inbox:
 
 
 def post(tx: Transaction, key: str, rendered: dict[str, Any]) -> None:
+    tx.lock(key)  # the conversation's items are numbered in the order they are committed
     if not tx.session_exists(key):
         raise LeftError(key)
     body = tx.keys.encrypt(json.dumps(rendered, ensure_ascii=False))

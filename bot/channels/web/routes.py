@@ -71,7 +71,7 @@ def web_router(settings: Settings, store: Store, handle: Handle, channel: WebCha
         response = JSONResponse(channel.render(outcome), headers={"Cache-Control": "no-store"})
         if outcome.exited:
             response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure)
-        else:
+        elif COOKIE not in request.cookies:  # set once: a late answer must not undo a quick exit
             response.set_cookie(COOKIE, sender, httponly=True, samesite="strict", secure=secure)
         return response
 
