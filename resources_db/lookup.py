@@ -4,7 +4,9 @@ Ranking, in order: the person's own area (city or postal code, then region)
 before country-wide services; open now (24/7 included) before closed; the
 person's language before others. At most three results, the last of which is
 the country's national help line whenever the country has one, so that a
-person always leaves with a number that answers.
+person always leaves with a number that answers. Lines run by the police come
+after every other line (:mod:`resources_db.line_facts`); a line run by the police
+is the national line only where the country has no other.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, literal, select
 
 from common.text import normalize
+from resources_db.line_facts import LineFacts, line_facts
 from resources_db.models import (
     PhoneRow,
     ResourceIndexRow,
@@ -33,6 +36,9 @@ CANDIDATES = 50
 """Services per tier ranked by 24/7 and language in SQL; open-now is decided among these."""
 MAX_PLACE_WORDS = 4
 NATIONAL_HOTLINE = "hotline"
+ASKED_ONLY = ("emergency", "child")
+"""Needs found only when asked for: emergency numbers have their own reply, child lines
+are offered to children, not among the services an adult looks through."""
 # Tiers, best first. Local services elsewhere in the country are only offered when the
 # person's place is unknown.
 AREA, REGION, NATIONAL, ELSEWHERE = range(4)
@@ -77,6 +83,14 @@ class Resource:
     hours: tuple[Hours, ...]
     languages: tuple[str, ...]
     local: bool
+    police: bool = False
+    text_keyword: str | None = None
+    """The word that opens a text conversation on ``sms`` ("START"), where one is needed."""
+
+
+def police_last(resources: list[Resource]) -> list[Resource]:
+    """The same resources, lines run by the police after all others, order otherwise kept."""
+    return sorted(resources, key=lambda resource: resource.police)
 
 
 class Directory:
@@ -89,16 +103,16 @@ class Directory:
 
     def search(self, query: Query, limit: int = MAX_RESULTS) -> list[Resource]:
         hotline = self.national_hotline(query.country, query.language, query.at)
-        found = self._ranked(query, query.need, limit)[:limit]
+        found = police_last(self._ranked(query, query.need, limit))[:limit]
         if hotline is None or any(item.id == hotline.id for item in found):
             return found
-        return [*found[: limit - 1], hotline]
+        return police_last([*found[: limit - 1], hotline])
 
     def national_hotline(
         self, country: str, language: str | None = None, at: datetime | None = None
     ) -> Resource | None:
         query = Query(country, NATIONAL_HOTLINE, None, language, at or datetime.now(UTC))
-        found = self._ranked(query, NATIONAL_HOTLINE, 5, national_only=True)
+        found = police_last(self._ranked(query, NATIONAL_HOTLINE, 5, national_only=True))
         return found[0] if found else None
 
     def emergency_number(self, country: str | None) -> str | None:
@@ -226,7 +240,7 @@ class Directory:
         statement = (
             select(index.service_id, index.always_open, index.languages)
             .where(index.country == query.country)
-            .where(index.need == need if need else index.need != "emergency")
+            .where(index.need == need if need else index.need.not_in(ASKED_ONLY))
             .order_by(*order, index.service_id.desc())
             .limit(CANDIDATES)
         )
@@ -256,6 +270,8 @@ class Directory:
                 hours=tuple(hours),
                 languages=languages,
                 local=tier < NATIONAL,
+                police=service["facts"].police,
+                text_keyword=service["facts"].text_keyword,
             )
             speaks = query.language in languages
             resources.append((not resource.open_now, not speaks, resource.name, resource))
@@ -267,9 +283,14 @@ class Directory:
         phones: dict[str, dict[str, str]] = defaultdict(dict)
         hours: dict[str, list[Hours]] = defaultdict(list)
         with self.engine.connect() as connection:
-            names = connection.execute(
-                select(ServiceRow.id, ServiceRow.name).where(ServiceRow.id.in_(ids))
+            names = list(
+                connection.execute(
+                    select(ServiceRow.id, ServiceRow.name, ServiceRow.organization_id).where(
+                        ServiceRow.id.in_(ids)
+                    )
+                )
             )
+            facts = line_facts(connection, {row.id: row.organization_id for row in names})
             places = {
                 row.id: row.service_id
                 for row in connection.execute(
@@ -302,9 +323,10 @@ class Directory:
             for row in self._owned(connection, schedule_columns, owned_by):
                 owner = row.service_id or places[row.service_at_location_id]
                 hours[owner].append(Hours.from_row(row))
-            for service_id, name in names:
+            for service_id, name, _organization in names:
                 details[service_id] = {
                     "name": name,
+                    "facts": facts.get(service_id, LineFacts()),
                     "voice": phones[service_id].get("voice"),
                     "sms": phones[service_id].get("sms"),
                     "hours": hours[service_id],

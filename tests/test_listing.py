@@ -34,13 +34,13 @@ def resource(**overrides: object) -> Resource:
     return Resource(**values)  # type: ignore[arg-type]
 
 
-def test_a_result_names_the_service_and_its_number_as_dialled_at_home() -> None:
-    assert render(resource(), "en", CATALOGS) == "Bayou Safe House: call (713) 555-0101"
+def test_a_result_gives_its_number_as_dialled_at_home_then_names_the_service() -> None:
+    assert render(resource(), "en", CATALOGS) == "(713) 555-0101: Bayou Safe House"
 
 
 def test_a_line_that_takes_sms_says_so_and_24_7_is_shown() -> None:
     text = render(resource(sms="233733", always_open=True, voice="+18883737888"), "en", CATALOGS)
-    assert text == "Bayou Safe House: call (888) 373-7888 or text 233733 (open 24/7)"
+    assert text == "(888) 373-7888, or text 233733: Bayou Safe House (open 24/7)"
 
 
 def test_weekly_hours_use_the_persons_day_names() -> None:
@@ -70,7 +70,7 @@ def test_what_does_not_fit_two_segments_is_left_out_languages_first() -> None:
 def test_a_very_long_name_is_cut_to_fit() -> None:
     text = render(resource(name="Shelter " * 60), "en", CATALOGS)
     assert segments(text) <= MAX_SEGMENTS
-    assert "…: call (713) 555-0101" in text
+    assert text.startswith("(713) 555-0101: Shelter") and text.endswith("…")
 
 
 @pytest.mark.parametrize("language", CATALOGS.languages)
@@ -83,6 +83,8 @@ def test_every_seeded_line_fits_two_segments_in_every_language(language: str) ->
                 voice=line.phone,
                 sms=line.sms,
                 always_open=True,
+                police=line.police,
+                text_keyword=line.text_keyword,
                 languages=("en", "es"),
             ),
             language,

@@ -74,14 +74,14 @@ def test_search_without_a_match_says_so_and_gives_the_national_line(haven: Haven
     assert text.splitlines() == [
         "I have nothing for that in United States yet. This line can help, "
         "and you can ask for a person:",
-        "National Human Trafficking Hotline: call (888) 373-7888 or text 233733 (open 24/7)",
+        "(888) 373-7888, or text 233733: National Human Trafficking Hotline (open 24/7)",
     ]
 
 
 def test_search_answers_in_the_language_asked(haven: Haven) -> None:
     text = output(haven.run("resources", "search", "--country", "MX", "--lang", "es"))
     assert text.startswith("Estos lugares pueden ayudarte en México:")
-    assert "llama al 800 553 3000 (disponible 24/7)" in text
+    assert "800 553 3000: Línea Nacional contra la Trata de Personas (disponible 24/7)" in text
 
 
 def test_search_by_place_ranks_the_local_service_first(haven: Haven, tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_a_city_typed_for_the_country_finds_the_local_shelter(haven: Haven, tmp_
     )
     assert last_text(outcomes[3:4]) == "What do you need?"
     text = last_text(outcomes)
-    assert "Bayou Safe House: call (713) 555-0101 (open 24/7)" in text
+    assert "(713) 555-0101: Bayou Safe House (open 24/7)" in text
     assert "Which city" not in text  # the place was already known
 
 

@@ -1,4 +1,10 @@
-"""One directory result as a short text: name, phone, hours, languages.
+"""One directory result as a short text: phone, name, then police, hours, languages.
+
+A result opens with its number, never with the line's name: a message may start
+with any result, and a phone's lock screen shows a message's first words, so
+"National Domestic Violence Hotline…" or "Policía Nacional…" must not come first.
+A line run by the police says so after its name, in the person's language. A line
+texted with a keyword says the keyword ("text START to 88788").
 
 Each result fits in at most two SMS segments: what does not fit is left out,
 languages first, then the weekly hours; a name too long is cut. Numbers are
@@ -48,15 +54,31 @@ def _line(
     phone: str,
     extras: tuple[str, ...],
 ) -> str:
-    if resource.sms and resource.voice:
-        sms = dial(resource.sms, resource.country)
-        text = catalogs.text(language, "resource.call_or_text", name=name, phone=phone, sms=sms)
-    else:
-        text = catalogs.text(language, "resource.call", name=name, phone=phone)
+    text = _numbers(catalogs, language, resource, name, phone)
     details = [extra for extra in extras if extra]
     if resource.always_open:
         details.insert(0, catalogs.text(language, "resource.open_always"))
+    if resource.police:
+        details.insert(0, catalogs.text(language, "directory.police"))
     return f"{text} ({'; '.join(details)})" if details else text
+
+
+def _numbers(catalogs: Catalogs, language: str, resource: Resource, name: str, phone: str) -> str:
+    """The number(s), then the name: call, call or text, or text only, with any keyword."""
+    keyword = resource.text_keyword
+    if not resource.sms:
+        return catalogs.text(language, "directory.call", phone=phone, name=name)
+    sms = dial(resource.sms, resource.country)
+    if not resource.voice:
+        key = "directory.text_keyword" if keyword else "directory.text"
+        return catalogs.text(language, key, sms=sms, keyword=keyword, name=name)
+    if keyword:
+        key = "directory.call_or_text_keyword"
+    elif resource.sms == resource.voice:
+        key = "directory.call_or_text_same"
+    else:
+        key = "directory.call_or_text"
+    return catalogs.text(language, key, phone=phone, sms=sms, keyword=keyword, name=name)
 
 
 def dial(number: str, country: str) -> str:

@@ -1,0 +1,83 @@
+"""What Haven reads about a line besides its needs: who runs it and how to text it.
+
+HSDS links a service, or the organization that runs it, to taxonomy terms through
+``attribute`` rows. Haven reads two terms of its ``haven_lines`` taxonomy (a term
+whose ``taxonomy`` field or whose taxonomy's ``name`` is ``haven_lines``):
+
+- ``police``: the police run the line. Such a line is listed after every other
+  option and labelled as police, since a person who fears the police must be
+  able to tell before calling;
+- ``text_keyword``: the word that opens a text conversation, in the attribute's
+  ``value`` (``START`` for the US National Domestic Violence Hotline's 88788).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from resources_db.models import AttributeRow, TaxonomyRow, TaxonomyTermRow
+
+LINE_TAXONOMY = "haven_lines"
+POLICE = "police"
+TEXT_KEYWORD = "text_keyword"
+LINKED_ENTITIES = frozenset({"service", "organization"})
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    police: bool = False
+    text_keyword: str | None = None
+
+
+def line_facts(connection: Connection, owners: Mapping[str, str]) -> dict[str, LineFacts]:
+    """The facts of each service in ``owners`` (service id to its organization's id)."""
+    terms = _terms(connection)
+    if not terms or not owners:
+        return {}
+    ids = set(owners) | set(owners.values())
+    found: dict[str, dict[str, str]] = {}
+    for attribute in connection.execute(
+        select(
+            AttributeRow.link_id,
+            AttributeRow.link_entity,
+            AttributeRow.taxonomy_term_id,
+            AttributeRow.value,
+        ).where(
+            AttributeRow.taxonomy_term_id.in_(terms),
+            AttributeRow.link_id.in_(ids),
+        )
+    ):
+        if attribute.link_entity.strip().casefold() in LINKED_ENTITIES:
+            value = (attribute.value or "").strip()
+            found.setdefault(attribute.link_id, {})[terms[attribute.taxonomy_term_id]] = value
+    facts: dict[str, LineFacts] = {}
+    for service, organization in owners.items():
+        marks = {**found.get(organization, {}), **found.get(service, {})}
+        if marks:
+            facts[service] = LineFacts(POLICE in marks, marks.get(TEXT_KEYWORD) or None)
+    return facts
+
+
+def _terms(connection: Connection) -> dict[str, str]:
+    """Term id to code, for the terms of Haven's line taxonomy."""
+    taxonomies = {
+        row.id
+        for row in connection.execute(select(TaxonomyRow.id, TaxonomyRow.name))
+        if row.name.strip().casefold() == LINE_TAXONOMY
+    }
+    terms: dict[str, str] = {}
+    for term in connection.execute(
+        select(
+            TaxonomyTermRow.id,
+            TaxonomyTermRow.code,
+            TaxonomyTermRow.taxonomy,
+            TaxonomyTermRow.taxonomy_id,
+        ).where(func.lower(func.trim(TaxonomyTermRow.code)).in_((POLICE, TEXT_KEYWORD)))
+    ):
+        ours = (term.taxonomy or "").strip().casefold() == LINE_TAXONOMY
+        if ours or term.taxonomy_id in taxonomies:
+            terms[term.id] = term.code.strip().casefold()
+    return terms
