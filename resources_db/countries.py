@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import phonenumbers
 from babel import Locale
 
-from common.text import find_words, normalize
+from resources_db.gazetteer import Spot, gazetteer
 
-# Names people use that are not a country's name in any locale's list.
 ALIASES = {
     "usa": "US",
     "us": "US",
@@ -28,10 +25,11 @@ ALIASES = {
     "mexico": "MX",
     "espana": "ES",
 }
+"""Short forms the NLU's country lookup table adds to CLDR's names (``nlu/lookups.py``).
 
-
-# Too common as words to be read as a country inside a sentence ("help us").
-WHOLE_MESSAGE_ONLY = frozenset({"us"})
+Reading a country is the gazetteer's job (``resources_db/gazetteer``), which has these
+and many more; the table keeps this list so that the trained models do not change.
+"""
 
 
 def country_from_phone(sender: str) -> str | None:
@@ -50,38 +48,27 @@ def country_from_phone(sender: str) -> str | None:
     return region if region and region != "ZZ" else None
 
 
-@lru_cache(maxsize=16)
-def _names(languages: tuple[str, ...]) -> dict[str, str]:
-    names: dict[str, str] = dict(ALIASES)
-    for language in languages:
-        for code, name in Locale.parse(language).territories.items():
-            if len(code) == 2 and code.isalpha():
-                names.setdefault(normalize(name), code)
-    return names
+def find_spot(
+    text: str, languages: tuple[str, ...], prefer: tuple[str | None, ...] = ()
+) -> Spot | None:
+    """The place a typed answer names ("mexico", "I'm in the UK", "Houston", "GB"), if any.
+
+    Where the person says they are wins over a country merely mentioned ("I'm from
+    Mexico, now in Texas" is Texas); ``prefer`` breaks ties between places of one name.
+    """
+    sighting = gazetteer(languages).find(text, prefer)
+    if sighting:
+        return sighting.spot
+    code = text.strip()
+    if len(code) == 2 and code.isupper() and code in Locale.parse("en").territories:
+        return Spot(code)  # "GB", "MX"; lower-case "no" or "es" is a word, not a code
+    return None
 
 
 def parse_country(text: str, languages: tuple[str, ...]) -> str | None:
-    """The country a person named ("mexico", "I'm in the UK", "GB"), if any.
-
-    Whole-message names first, then a known name inside the message, longest first,
-    so "I'm in South Africa" is not read as some shorter name.
-    """
-    folded = normalize(text)
-    if not folded:
-        return None
-    names = _names(languages)
-    if folded in names:
-        return names[folded]
-    code = text.strip()
-    if len(code) == 2 and code.isupper() and code in Locale.parse("en").territories:
-        return code  # "GB", "MX"; lower-case "no" or "es" is a word, not a code
-    for name in sorted(names, key=len, reverse=True):
-        inside_ok = (len(name) > 3 or name in ALIASES or not name.isascii()) and (
-            name not in WHOLE_MESSAGE_ONLY
-        )
-        if inside_ok and find_words(folded, name) != -1:
-            return names[name]
-    return None
+    """The country a person named ("mexico", "I'm in the UK", "GB"), if any."""
+    spot = find_spot(text, languages)
+    return spot.country if spot else None
 
 
 def country_name(code: str, language: str) -> str:
