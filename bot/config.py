@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     """When advocates answer, e.g. ``MO-FR 09:00-17:00, SA 10:00-14:00``; empty: always."""
     timezone: str = "UTC"
     """The time zone of the opening hours (an IANA name)."""
+    queue_wait: int = Field(default=0, ge=0)
+    """Minutes a person usually waits for an advocate, said while too few recent claims tell;
+    0: say nothing rather than guess."""
     console_idle: int = Field(default=1800, ge=60)
     """Seconds without a request after which a console session ends."""
     audit_retention: int = Field(default=15_552_000, ge=86_400)

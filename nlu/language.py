@@ -30,6 +30,9 @@ SWITCH_MIN_WORDS = 3
 # of its languages, before a message counts as written in an unsupported language.
 OTHER_LANGUAGE_CONFIDENCE = 0.9
 OWN_DOUBT = 0.8
+KNOWN_WORDS_SHARE = 0.7
+"""A message most of whose words appear in Haven's own examples is not in another language,
+whatever Lingua says: its fast mode reads "he monitors my phone gotta go" as Italian."""
 
 # Languages Haven does not speak but that people who text it often write, so that
 # "ich brauche Hilfe" is recognised as unsupported instead of misread as English.
@@ -51,6 +54,32 @@ OTHER_LANGUAGES = (
 # Scripts the supported languages are written in (by Unicode character name prefix).
 SUPPORTED_SCRIPTS = ("LATIN", "ARABIC", "CJK", "CYRILLIC", "FULLWIDTH", "HALFWIDTH")
 UNSUPPORTED_SCRIPT_SHARE = 0.5
+# The language a script most likely means, to name it to the person; a script shared by
+# several languages names them all (Ethiopic: Amharic and Tigrinya).
+SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "DEVANAGARI": ("hi",),
+    "BENGALI": ("bn",),
+    "GURMUKHI": ("pa",),
+    "GUJARATI": ("gu",),
+    "TAMIL": ("ta",),
+    "TELUGU": ("te",),
+    "KANNADA": ("kn",),
+    "MALAYALAM": ("ml",),
+    "SINHALA": ("si",),
+    "THAI": ("th",),
+    "LAO": ("lo",),
+    "KHMER": ("km",),
+    "MYANMAR": ("my",),
+    "ETHIOPIC": ("am", "ti"),
+    "HANGUL": ("ko",),
+    "HIRAGANA": ("ja",),
+    "KATAKANA": ("ja",),
+    "HEBREW": ("he",),
+    "GREEK": ("el",),
+    "GEORGIAN": ("ka",),
+    "ARMENIAN": ("hy",),
+    "TIBETAN": ("bo",),
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +110,7 @@ class LanguageGuesser:
         for language, texts in phrases.items():
             for text in texts:
                 self._phrase_languages.setdefault(normalize(text), set()).add(language)
+        self._known_words = {word for text in self._phrase_languages for word in text.split()}
         supported = [
             Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in languages
         ]
@@ -111,23 +141,36 @@ class LanguageGuesser:
 
     def is_unsupported(self, text: str) -> bool:
         """True when ``text`` is clearly in a language Haven does not speak."""
+        return self.unsupported(text) is not None
+
+    def unsupported(self, text: str) -> tuple[str, ...] | None:
+        """The language(s) Haven does not speak that ``text`` is clearly written in, or None.
+
+        ISO 639-1 codes, so that the person can be told which language Haven cannot
+        answer in yet; a script several languages share gives each of them.
+        """
         letters = [ch for ch in text if ch.isalpha()]
         if not letters:
-            return False
-        foreign = sum(not unicodedata.name(ch, "").startswith(SUPPORTED_SCRIPTS) for ch in letters)
-        if foreign / len(letters) > UNSUPPORTED_SCRIPT_SHARE:
-            return True
+            return None
+        foreign = [ch for ch in letters if not _name(ch).startswith(SUPPORTED_SCRIPTS)]
+        if len(foreign) / len(letters) > UNSUPPORTED_SCRIPT_SHARE:
+            return _script_languages(foreign)
         if len(text.split()) < SWITCH_MIN_WORDS:
-            return False
+            return None
         own = self.guess(text)
         if own and own.confidence >= OWN_DOUBT:
-            return False
+            return None
+        words = normalize(text).split()
+        if sum(word in self._known_words for word in words) >= KNOWN_WORDS_SHARE * len(words):
+            return None
         values = self._lingua.compute_language_confidence_values(text)
-        return bool(
+        if (
             values
             and values[0].language in OTHER_LANGUAGES
             and values[0].value >= OTHER_LANGUAGE_CONFIDENCE
-        )
+        ):
+            return (values[0].language.iso_code_639_1.name.lower(),)
+        return None
 
     def choose(self, text: str, current: str | None, hint: str | None, default: str) -> str:
         """The language to answer in.
@@ -158,3 +201,17 @@ class LanguageGuesser:
         ):
             return guess.language
         return current
+
+
+def _script_languages(letters: list[str]) -> tuple[str, ...]:
+    """The languages the most frequent script among ``letters`` stands for; () if unknown."""
+    scripts: dict[str, int] = {}
+    for ch in letters:
+        script = _name(ch).split(" ")[0]
+        scripts[script] = scripts.get(script, 0) + 1
+    script = max(scripts, key=lambda name: scripts[name])
+    return SCRIPT_LANGUAGES.get(script, ())
+
+
+def _name(ch: str) -> str:
+    return unicodedata.name(ch, "")

@@ -1,7 +1,11 @@
 """Lookup tables for the ``country``, ``language`` and ``need`` entities.
 
 Country and language names come from CLDR (via Babel); need words are the ones
-annotated in the training examples of every language (``[abogado]{"entity": "need"...}``).
+annotated in the training examples of every language (``[abogado]{"entity": "need"...}``)
+and those of each language's need synonyms (``- synonym: shelter``: "abrigo", "a place to
+stay"), the one list of the words that name a need. Understanding finds them anywhere,
+and the flows read the need a message names from it (``bot.core.answers``), so the same
+words work in passing ("I need a lawyer") and as the answer to "What do you need?".
 
 Both engines read them: Rasa through its RegexEntityExtractor, the embedded
 engine through ``nlu.entities``. The file is generated, so that every supported
@@ -18,8 +22,11 @@ from pathlib import Path
 
 from babel import Locale
 
+from common.text import fold
+from common.yamlfile import read_yaml
 from nlu.training_data import ANNOTATION
 from resources_db.countries import ALIASES
+from resources_db.needs import NEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "nlu" / "data" / "lookups.yml"
@@ -30,14 +37,37 @@ def supported_languages() -> list[str]:
     return sorted(path.name for path in LOCALES.iterdir() if path.is_dir())
 
 
+def need_synonyms(language: str) -> dict[str, list[str]]:
+    """A language's words for each need (its ``synonym:`` blocks whose value is a need)."""
+    spec = read_yaml(ROOT / "nlu" / "data" / f"{language}.yml") or {}
+    synonyms: dict[str, list[str]] = {}
+    for block in spec.get("nlu", []):
+        if block.get("synonym") in NEEDS:
+            items = str(block.get("examples", "")).splitlines()
+            words = [item.strip()[2:].strip() for item in items if item.strip().startswith("- ")]
+            synonyms.setdefault(str(block["synonym"]), []).extend(words)
+    return synonyms
+
+
 def need_words(languages: list[str]) -> set[str]:
+    """Every word that names a need: annotated in an example, or a need's synonym.
+
+    A word that two languages give to two different needs would be read as either,
+    so it is refused.
+    """
     words: set[str] = set()
+    needs: dict[str, str] = {}
     for language in languages:
         path = ROOT / "nlu" / "data" / f"{language}.yml"
         for line in path.read_text(encoding="utf-8").splitlines():
             for match in ANNOTATION.finditer(line):
                 if match.group("entity") == "need" or '"need"' in (match.group("json") or ""):
                     words.add(match.group("text"))
+        for need, found in need_synonyms(language).items():
+            for word in found:
+                if needs.setdefault(fold(word), need) != need:
+                    raise ValueError(f"{word!r} names both {needs[fold(word)]} and {need}")
+            words.update(found)
     return words
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from bot.channels.sms import adapter as sms_adapter
 from bot.channels.sms.adapter import MAX_MESSAGE_CHARS as MAX_REPLY_CHARS
 from bot.core.actions import GENERAL_EMERGENCY_NUMBERS, Actions
 from bot.core.catalog import SOURCE_LANGUAGE, Catalogs, Entry, placeholders, read_catalog
@@ -26,6 +27,7 @@ from bot.store.models import AdvocateRow
 from bot.store.store import Conversation
 from common.clock import utcnow
 from common.text import fold
+from common.yamlfile import read_yaml
 from nlu.training_data import read_examples
 from resources_db.importer import import_path
 from resources_db.lookup import Directory
@@ -66,6 +68,7 @@ ENGINE_OPENERS = (
     "rate.slow_down",
     "emergency.call_number",
     "emergency.call_general",
+    "place.call_number_or_112",
     "hotlines.none",
     "find_help.results_intro",
     "find_help.none_found",
@@ -102,7 +105,7 @@ def opener_keys() -> list[str]:
     keys = {step.opening_key() for step in BOOK.steps.values()}
     keys |= {step.invalid for step in BOOK.steps.values() if step.input}
     keys |= set(ENGINE_OPENERS)
-    keys |= {key for key in ENGLISH if key.startswith("rights.card.")}
+    keys |= {key for key in ENGLISH if key.startswith(("rights.summary.", "rights.card."))}
     return sorted(key for key in keys if key)
 
 
@@ -190,7 +193,7 @@ def test_every_jurisdiction_has_a_country_and_its_routes() -> None:
         for card in RIGHTS.cards.values()
     ],
 )
-def test_a_rights_card_renders_in_the_language_with_its_source(
+def test_a_rights_cards_details_render_in_the_language_with_its_source(
     language: str, card: RightsCard
 ) -> None:
     actions = Actions(CATALOGS, Directory(create_engine("sqlite://")), RIGHTS)
@@ -200,24 +203,23 @@ def test_a_rights_card_renders_in_the_language_with_its_source(
         channel="terminal",
         language=language,
         flow="rights",
-        step="card",
+        step="details",
         created_at=now,
         last_active=now,
         rate_window_start=now,
         vars={"topic": card.topic, "country": JURISDICTION_COUNTRIES[card.jurisdiction]},
     )
-    text = actions.rights_card(conversation).text
+    text = actions.rights_details(conversation).text
     assert text.startswith(shown(language, card.text_key))
     assert card.source in text and card.last_reviewed.isoformat() in text
     assert card.basis in text
     assert text.endswith(shown(language, "rights.disclaimer"))
 
 
-def test_every_rights_card_has_its_text() -> None:
+def test_every_rights_card_has_its_summary_and_its_full_text() -> None:
     assert RIGHTS.cards
-    missing = sorted(
-        card.text_key for card in RIGHTS.cards.values() if card.text_key not in ENGLISH
-    )
+    keys = [key for card in RIGHTS.cards.values() for key in (card.summary_key, card.text_key)]
+    missing = sorted(key for key in keys if key not in ENGLISH)
     assert not missing, f"rights cards without text: {missing}"
 
 
@@ -263,6 +265,7 @@ def test_general_emergency_text_names_the_common_numbers(language: str) -> None:
 def test_opener_keys_include_every_steps_opening_and_every_rights_card() -> None:
     keys = set(opener_keys())
     assert {"welcome.greeting", "menu.prompt", "common.unknown_country"} <= keys
+    assert {card.summary_key for card in RIGHTS.cards.values()} <= keys
     assert {card.text_key for card in RIGHTS.cards.values()} <= keys
 
 
@@ -305,6 +308,7 @@ WORDS = {
         "more_nonsense": "qwerty plugh",
         "empty": "",
         "unsupported": UNSUPPORTED,
+        "phone_checked": "he checks my phone",
     },
     "es": {
         "hello": "hola",
@@ -317,6 +321,7 @@ WORDS = {
         "more_nonsense": "qwerty",
         "empty": "",
         "unsupported": UNSUPPORTED,
+        "phone_checked": "mi jefe revisa mi celular",
     },
 }
 
@@ -324,6 +329,7 @@ WORDS = {
 def words_from_data(language: str) -> dict[str, str]:
     """What a person of ``language`` types, taken from the project's own data."""
     safety = SAFETY_WORDS[language]
+    answers = read_yaml(ROOT / "flows" / "answers" / f"{language}.yml")
     examples = read_examples([ROOT / "nlu" / "data" / f"{language}.yml"])
     return {
         "hello": "",  # the channel's language hint opens the conversation in the language
@@ -336,6 +342,7 @@ def words_from_data(language: str) -> dict[str, str]:
         "more_nonsense": "qwerty plugh",
         "empty": "",
         "unsupported": UNSUPPORTED,
+        "phone_checked": answers["but"]["phone"][0],
     }
 
 
@@ -352,6 +359,7 @@ for _words in WORDS.values():
 
 SENDER = "web-visitor-catalogs"
 """Not a phone number: no country is known until the person names one."""
+MEXICAN = "+525555555555"
 
 
 @dataclass(frozen=True)
@@ -364,6 +372,7 @@ class Route:
     """Run with local entries in the directory (Texas and New York), not only the seed."""
     advocate: str | None = None
     """Run with an advocate account that is "away" or "available"; None: no accounts."""
+    sender: str = SENDER
 
 
 MENU = (Type("hello"), Tap("yes"))
@@ -374,6 +383,7 @@ ROUTES = (
     Route("empty message", "menu.choose", (*MENU, Type("empty"))),
     Route("not understood", "menu.choose", (*MENU, Type("nonsense"))),
     Route("signs", "signs.indicators", (*MENU, Tap("signs"))),
+    Route("signs, more", "signs.more", (*MENU, Tap("signs"), Tap("more"))),
     Route("signs, what to do", "signs.todo", (*MENU, Tap("signs"), Tap("todo"))),
     Route("signs, report", "signs.report_country", (*MENU, Tap("signs"), Tap("report"))),
     Route(
@@ -413,6 +423,15 @@ ROUTES = (
             f"rights card {jurisdiction} {option.id}",
             "rights.card",
             (*MENU, Tap("rights"), Type(f"country_{jurisdiction}"), Tap(option.id)),
+        )
+        for jurisdiction in JURISDICTION_COUNTRIES
+        for option in BOOK.resolve("rights.topic").options
+    ),
+    *(
+        Route(
+            f"rights details {jurisdiction} {option.id}",
+            "rights.details",
+            (*MENU, Tap("rights"), Type(f"country_{jurisdiction}"), Tap(option.id), Tap("more")),
         )
         for jurisdiction in JURISDICTION_COUNTRIES
         for option in BOOK.resolve("rights.topic").options
@@ -466,6 +485,22 @@ ROUTES = (
         (*MENU, Tap("person"), Type("country"), Tap("share")),
         advocate="available",
     ),
+    *(
+        # A Mexican number that names Houston: the country is confirmed before lines.
+        Route(f"{flow}, confirm the country", f"{flow}.confirm_country", taps, sender=MEXICAN)
+        for flow, taps in (
+            ("find_help", (*MENU, Type("city"), Tap("help"))),
+            ("rights", (*MENU, Type("city"), Tap("rights"))),
+            ("person", (*MENU, Type("city"), Tap("person"))),
+            ("signs", (*MENU, Type("city"), Tap("signs"), Tap("report"))),
+        )
+    ),
+    Route(
+        "rights, not in the named country",
+        "rights.country",
+        (*MENU, Type("city"), Tap("rights"), Tap("no")),
+        sender=MEXICAN,
+    ),
     Route("language", "language.choose", (*MENU, Tap("language"))),
     Route(
         "unsupported language",
@@ -473,6 +508,7 @@ ROUTES = (
         (*MENU, Type("unsupported")),
         answers_in_english=True,
     ),
+    Route("phone checked", "phone.advice", (*MENU, Type("phone_checked"))),
     Route("delete", "delete.confirm", (*MENU, Type("delete"))),
     Route("delete, yes", "delete.done", (*MENU, Type("delete"), Tap("yes"))),
     Route("delete, no", "delete.kept", (*MENU, Type("delete"), Tap("no"))),
@@ -496,7 +532,7 @@ def local_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def drive(new_chat: Callable[..., Chat], language: str, route: Route, local_package: Path) -> Chat:
-    chat = new_chat(SENDER, language_hint=language)
+    chat = new_chat(route.sender, language_hint=language)
     if route.local_directory:
         assert not import_path(chat.engine.store.engine, local_package).problems
     if route.advocate:
@@ -534,10 +570,11 @@ def test_every_step_of_every_flow_has_a_route() -> None:
 
 
 @pytest.mark.parametrize(("language", "route"), ROUTE_PARAMS)
-def test_route_reaches_its_step_in_the_language_and_every_reply_opens_discreetly(
+def test_route_reaches_its_step_in_the_language_and_every_sms_opens_discreetly(
     new_chat: Callable[..., Chat], language: str, route: Route, local_package: Path
 ) -> None:
-    """One drive per route and language, checked for where it ends and what it showed."""
+    """One drive per route and language, checked for where it ends and what it showed: each
+    reply as the SMS channel cuts it, since a lock screen shows the start of every SMS."""
     chat = drive(new_chat, language, route, local_package)
     last: Outcome = chat.outcomes[-1]
     step = BOOK.steps[route.step]
@@ -562,9 +599,9 @@ def test_route_reaches_its_step_in_the_language_and_every_reply_opens_discreetly
             assert f"{conversation.flow}.{conversation.step}" == BOOK.resolve(step.then).name
 
     revealing = {
-        reply.text[:LOCK_SCREEN_CHARS]: revealing_words(reply.text)
+        sms[:LOCK_SCREEN_CHARS]: revealing_words(sms)
         for outcome in chat.outcomes
-        for reply in outcome.replies
-        if revealing_words(reply.text)
+        for sms in sms_adapter.messages(outcome)
+        if revealing_words(sms)
     }
     assert not revealing, f"lock screen shows: {revealing}"

@@ -22,7 +22,10 @@ VIETNAM = "+84912345678"
 
 
 def call(language: str, number: str) -> str:
-    return CATALOGS.text(language, "emergency.call_number", number=number)
+    """The emergency line of a person whose country is known only from the phone's prefix:
+    the country's number, with 112 beside it unless it is 112 (bot/core/whereabouts.py)."""
+    key = "emergency.call_number" if number == "112" else "place.call_number_or_112"
+    return CATALOGS.text(language, key, number=number)
 
 
 def test_a_hint_of_danger_at_first_contact_gives_the_number_then_the_welcome(
@@ -180,3 +183,11 @@ def test_a_message_that_is_only_help_gets_the_number_first(
     outcome = chat.say(word)
     assert chat.text(outcome).startswith(call(language, "911"))
     assert outcome.replies[-1].options, "and the conversation goes on"
+
+
+def test_a_hint_of_danger_is_not_asked_leave_now_on_top_of_the_number(runtime: Runtime) -> None:
+    chat = Chat(runtime.engine, sender=MEXICO, language_hint="es")
+    chat.to_menu("hola", "sí")
+    outcome = chat.say("no puedo salir, cerraron con llave")
+    assert "911" in chat.text(outcome).splitlines()[0]
+    assert outcome.flow != "leave"

@@ -96,8 +96,8 @@ def test_messages_for_an_advocate_count_against_the_rate_limit(
     runtime, chat = queued_at_eight_a_minute
     sent = len(chat.outcomes)
     answers = [chat.say(f"message {number}") for number in range(8 - sent + 2)]
-    assert answers[0].replies == ()
-    slowed = [outcome for outcome in answers if outcome.replies]
+    assert answers[1].replies == ()  # the first is acknowledged once: tests/test_queue_honest.py
+    slowed = [outcome for outcome in answers[1:] if outcome.replies]
     assert len(slowed) == 1
     assert CATALOGS.text("en", "rate.slow_down") in chat.text(slowed[0])
     key = runtime.store.keys.session_key("terminal", chat.sender)

@@ -67,6 +67,7 @@ def test_a_question_that_also_hints_at_danger_gets_the_number_first_then_the_ans
     chat = Chat(runtime.engine, sender="+15550100001", language_hint="en")
     chat.to_menu()
     text = chat.text(chat.say("will you call the police on me?"))
-    number = CATALOGS.text("en", "emergency.call_number", number="911")
+    # The country is only the phone's: 112 beside the number (bot/core/whereabouts.py).
+    number = CATALOGS.text("en", "place.call_number_or_112", number="911")
     assert text.startswith(number)
     assert CATALOGS.text("en", "about.not_police") in text

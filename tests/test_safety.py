@@ -402,8 +402,9 @@ def test_other_words_go_to_the_advocate_with_a_person_on_the_way_or_there(
     handed_over: Chat, action: Action, language: str, word: str
 ) -> None:
     outcome = handed_over.say(word)
-    assert outcome.replies == ()
-    assert transcript(handed_over)[-1] == ("in", word)
+    acknowledged = handed_over.engine.catalogs.text(outcome.language or "en", "queue.ack")
+    assert [reply.text for reply in outcome.replies] in ([], [acknowledged])  # at most once
+    assert ("in", word) in transcript(handed_over)[-2:]
 
 
 @pytest.mark.parametrize(("action", "language", "word"), first_word_params(WIPING))

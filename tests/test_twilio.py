@@ -22,6 +22,7 @@ from bot.runtime import Runtime, Understanding, build_runtime
 from common.clock import utcnow
 from tests.conftest import make_settings
 from tests.fake_twilio import FakeTwilio, fake_twilio
+from tests.test_telegram import set_aside
 
 ACCOUNT = "AC" + "0" * 32
 TOKEN = "twilio-test-auth-token"
@@ -190,7 +191,8 @@ def test_twilio_opt_out_words_wipe_the_session_and_send_nothing(sms: Sms, word: 
 
 def test_the_country_twilio_reports_gives_the_emergency_number(sms: Sms) -> None:
     replies = sms.text("SOS", sender="+15005550007", FromCountry="GB")
-    assert replies[0].startswith("If you are in danger now, call 999.")
+    # Twilio's country is the SIM's, not where the person said they are: 112 beside it.
+    assert replies[0].startswith("In danger now? Call 999 or 112.")
 
 
 @pytest.mark.parametrize("greeting", ["hi", "hola", "你好", "مرحبا"])
@@ -200,12 +202,15 @@ def test_every_message_fits_twilios_limit(sms: Sms, greeting: str) -> None:
             assert 0 < len(message) <= MAX_MESSAGE_CHARS
 
 
-def test_sentences_are_packed_into_single_segments_where_they_fit() -> None:
+def test_a_reply_is_one_sms_however_many_segments_it_takes() -> None:
     text = " ".join(f"Sentence number {n} is short." for n in range(20))
-    parts = split(text)
-    assert len(parts) > 1
-    assert all(segments(part) == 1 for part in parts)
-    assert " ".join(parts) == text
+    assert segments(text) > 1
+    assert split(text) == [text]
+
+
+def test_a_reply_with_its_options_is_one_sms() -> None:
+    question = "Q" * 150  # "2. Find help" would not fit in this segment
+    assert split(question, ["1. Yes", "2. Find help"]) == [f"{question}\n1. Yes\n2. Find help"]
 
 
 def test_a_sentence_longer_than_twilio_allows_is_cut_between_words() -> None:
@@ -214,15 +219,9 @@ def test_a_sentence_longer_than_twilio_allows_is_cut_between_words() -> None:
     assert " ".join(parts).split() == ["word"] * 500
 
 
-def test_a_sentence_longer_than_a_segment_stays_whole_in_one_message() -> None:
-    sentence = "This sentence goes on " + "and on " * 30 + "until it ends."
-    assert segments(sentence) > 1
-    assert split(f"Short. {sentence} Short again.") == ["Short.", sentence, "Short again."]
-
-
-def test_an_option_number_stays_with_its_label() -> None:
-    question = "Q" * 150  # so "2." would still fit this message, "2. Find help" does not
-    assert split(f"{question}\n2. Find help") == [question, "2. Find help"]
+def test_a_reply_longer_than_twilio_allows_is_cut_between_paragraphs() -> None:
+    first, second = "A" * 900 + ".", "B" * 900 + "."
+    assert split(f"{first}\n\n{second}") == [first, second]
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -324,6 +323,16 @@ def test_a_copy_twilio_no_longer_has_counts_as_deleted(sms: Sms) -> None:
     sms.text("hi")
     sms.fake.failures[f"SM{1:032d}"] = [404]
     assert sms.copies.delete_due() == 1
+
+
+def test_a_copy_whose_sid_is_malformed_is_set_aside_without_asking_twilio(sms: Sms) -> None:
+    sms.text("hi")
+    with sms.runtime.store.transaction() as tx:
+        tx.keep_copy("sms", None, "SM/../../Calls", None, utcnow())  # of no conversation: due
+    sms.copies.delete_due()
+    assert sms.fake.deleted == [f"SM{1:032d}"]  # the others go on
+    assert sms.fake.refused == 0  # no request for the malformed one
+    assert set_aside(sms.runtime, "SM/../../Calls", channel="sms")
 
 
 def test_the_server_deletes_due_copies_by_itself(sms: Sms) -> None:

@@ -77,6 +77,15 @@ def test_escape_pressed_twice_leaves_at_once(browser: WebDriver, live: Live) -> 
     wait_for(browser, lambda d: live.runtime.store.count_sessions() == 0, "session kept")
 
 
+def test_typing_the_quick_exit_word_leaves_as_the_button_does(
+    browser: WebDriver, live: Live
+) -> None:
+    open_chat(browser, live)
+    type_message(browser, "exit")
+    wait_for(browser, lambda d: d.current_url.endswith("/healthz?left"), "did not leave")
+    wait_for(browser, lambda d: live.runtime.store.count_sessions() == 0, "session kept")
+
+
 def test_arabic_is_shown_right_to_left(browser: WebDriver, live: Live) -> None:
     browser.get(f"{live.base}/")
     type_message(browser, "مرحبا")

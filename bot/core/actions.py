@@ -14,11 +14,15 @@ from datetime import datetime
 from typing import NamedTuple, Protocol
 
 from bot.config import Settings
+from bot.core import phone, whereabouts
 from bot.core.catalog import Catalogs
+from bot.core.languages import language_names
 from bot.core.listing import render
-from bot.core.rights import RightsCards
+from bot.core.rights import RightsCard, RightsCards, card_details
+from bot.handoff.availability import Outlook
+from bot.handoff.notices import Notices
 from bot.store.store import Conversation
-from resources_db.countries import country_name, parse_country
+from resources_db.countries import country_name
 from resources_db.lookup import Directory, Place, Query, Resource
 
 GENERAL_EMERGENCY_NUMBERS = ("911", "112", "999")
@@ -29,11 +33,13 @@ MAX_PERSON_LINES = 3
 
 
 class People(Protocol):
-    """Who can take a conversation (``bot.handoff.queue.Availability``)."""
+    """Who can take a conversation (``bot.handoff.availability.Availability``)."""
 
     def someone_answers(self, now: datetime) -> bool: ...
 
     def has_advocates(self) -> bool: ...
+
+    def outlook(self, now: datetime) -> Outlook | None: ...
 
 
 class NoPeople:
@@ -44,6 +50,9 @@ class NoPeople:
 
     def has_advocates(self) -> bool:
         return False
+
+    def outlook(self, now: datetime) -> Outlook | None:
+        return None
 
 
 class ActionError(LookupError):
@@ -72,6 +81,11 @@ class Actions:
             "hotlines": self.hotlines,
             "find_help": self.find_help,
             "rights_card": self.rights_card,
+            "rights_details": self.rights_details,
+            "when_back": self.when_back,
+            "language_notice": self.language_notice,
+            "phone_safety": self.phone_safety,
+            "phone_after_erase": self.phone_after_erase,
         }
         self._inputs: dict[str, Callable[[Conversation, str], bool]] = {
             "country": self.read_country,
@@ -81,6 +95,7 @@ class Actions:
             "no_local_places": self.no_local_places,
             "nobody_available": self.nobody_available,
             "no_advocates": self.no_advocates,
+            "country_settled": self.country_settled,
         }
 
     @classmethod
@@ -128,16 +143,14 @@ class Actions:
     # -- inputs ------------------------------------------------------------------------
 
     def read_country(self, conversation: Conversation, text: str) -> bool:
-        """A country's name ("Mexico", "the UK"), or a place the directory knows ("Houston")."""
-        country = parse_country(text, tuple(self.catalogs.languages))
-        if country:
-            conversation.vars["country"] = country
+        """A country's name ("Mexico", "the UK"), or a place the gazetteer or the directory
+        knows ("Houston", "Dubai")."""
+        if whereabouts.answer(conversation, text, self.catalogs.languages):
             return True
         for known in self.directory.local_countries():
             place = self.directory.find_place(known, text)
             if place:
-                conversation.vars["country"] = known
-                conversation.vars["place"] = place.as_dict()
+                whereabouts.answered(conversation, place)
                 return True
         return False
 
@@ -161,6 +174,10 @@ class Actions:
         """Out of hours, or no advocate marked available: say so, never pretend."""
         return not self.people.someone_answers(conversation.last_active)
 
+    def country_settled(self, conversation: Conversation) -> bool:
+        """Lines and cards may be given for the country without asking (``whereabouts``)."""
+        return whereabouts.settled(conversation)
+
     def no_advocates(self, _conversation: Conversation) -> bool:
         """A deployment without advocates offers no queue to wait in."""
         return not self.people.has_advocates()
@@ -168,16 +185,21 @@ class Actions:
     # -- actions -----------------------------------------------------------------------
 
     def emergency_numbers(self, conversation: Conversation) -> ActionText:
-        """The number for the person's country first; the common ones where unknown."""
+        """The number for the person's country first; the common ones where unknown; 112
+        beside it where the country is only the phone's, or named and not confirmed."""
         number = self.directory.emergency_number(conversation.vars.get("country"))
         if number:
-            return ActionText(
-                True, self._text(conversation, "emergency.call_number", number=number)
-            )
+            beside = number != whereabouts.EMERGENCY_BESIDE and whereabouts.unsure(conversation)
+            key = "place.call_number_or_112" if beside else "emergency.call_number"
+            return ActionText(True, self._text(conversation, key, number=number))
         return ActionText(True, self._text(conversation, "emergency.call_general"))
 
     def hotlines(self, conversation: Conversation) -> ActionText:
-        """National lines with trained people: the trafficking line first."""
+        """National lines with trained people: the trafficking line first.
+
+        Lines run by the police only where the country has no other, labelled as such:
+        this list follows "I am not the police" in the conversation.
+        """
         country = conversation.vars.get("country")
         lines: list[Resource] = []
         if country:
@@ -186,10 +208,18 @@ class Actions:
                 found = self.directory.search(query, limit=MAX_PERSON_LINES)
                 lines += [line for line in found if line not in lines and not line.local]
         if lines:
-            shown = lines[:MAX_PERSON_LINES]
+            shown = ([line for line in lines if not line.police] or lines)[:MAX_PERSON_LINES]
             return ActionText(True, "\n".join(self._render(conversation, line) for line in shown))
         none = self._text(conversation, "hotlines.none", country=self._country(conversation))
         return ActionText(False, f"{none}\n{self.emergency_numbers(conversation).text}")
+
+    def when_back(self, conversation: Conversation) -> ActionText:
+        """That one may wait, when someone is next there, and what the retention does first."""
+        now = conversation.last_active
+        notice = Notices(self.catalogs).while_nobody(
+            conversation.language, self.people.outlook(now), now
+        )
+        return ActionText(True, notice)
 
     def find_help(self, conversation: Conversation) -> ActionText:
         return self.help_for(conversation)[1]
@@ -222,21 +252,38 @@ class Actions:
         return results, ActionText(True, "\n".join([intro, *lines]))
 
     def rights_card(self, conversation: Conversation) -> ActionText:
+        """A card's summary: the one thing to know, with no citation or link."""
+        card = self._rights_card(conversation)
+        return ActionText(True, self._text(conversation, card.summary_key))
+
+    def rights_details(self, conversation: Conversation) -> ActionText:
+        """The card on request ("More"): full text, legal basis and source, disclaimer."""
+        card = self._rights_card(conversation)
+        return ActionText(True, card_details(card, self.catalogs, conversation.language))
+
+    def _rights_card(self, conversation: Conversation) -> RightsCard:
         card = self.rights.card(
             str(conversation.vars.get("topic", "")), conversation.vars.get("country")
         )
         if card is None:
             raise ActionError("no rights card for this topic")
-        date = card.last_reviewed.isoformat()
-        text = "\n".join(
-            (
-                self._text(conversation, card.text_key),
-                self._text(conversation, "rights.basis", basis=card.basis),
-                self._text(conversation, "rights.source", url=card.source, date=date),
-                self._text(conversation, "rights.disclaimer"),
-            )
-        )
-        return ActionText(True, text)
+        return card
+
+    def language_notice(self, conversation: Conversation) -> ActionText:
+        """Which language Haven cannot answer in yet, named in English and in itself."""
+        codes = [str(code) for code in conversation.vars.get("unsupported") or ()]
+        names = " / ".join(filter(None, (language_names(code) for code in codes)))
+        key = "language.unsupported_named" if names else "language.unsupported"
+        return ActionText(True, self._text(conversation, key, name=names))
+
+    def phone_safety(self, conversation: Conversation) -> ActionText:
+        """Steps that keep the chat from whoever checks the phone, for the person's channel."""
+        return ActionText(True, phone.advice(self.catalogs, conversation))
+
+    def phone_after_erase(self, conversation: Conversation) -> ActionText:
+        """What erasing did not reach on the device ("delete this thread too"), if anything."""
+        text = phone.after_erase(self.catalogs, conversation)
+        return ActionText(bool(text), text)
 
     # -- helpers -----------------------------------------------------------------------
 

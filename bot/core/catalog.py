@@ -83,5 +83,10 @@ class Catalogs:
         template = entry.text if entry and entry.text and not entry.fuzzy else source.text
         return (template or source.source).format(**params)
 
+    def parameters(self, key: str) -> set[str]:
+        """The names a key's text is filled with (``{idle}``), from its English source."""
+        source = self.entries[SOURCE_LANGUAGE].get(key)
+        return placeholders(source.source) if source else set()
+
     def is_rtl(self, language: str) -> bool:
         return language in RIGHT_TO_LEFT

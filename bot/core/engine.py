@@ -11,19 +11,22 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.config import Settings
-from bot.core import safety
+from bot.core import safety, whereabouts
 from bot.core.actions import ActionError, Actions
 from bot.core.catalog import SOURCE_LANGUAGE, Catalogs
 from bot.core.flows import FlowError
 from bot.core.interpreter import FlowInterpreter, Turn
 from bot.core.messages import Inbound, Outcome, Reply
+from bot.core.minors import Minors
 from bot.core.rate import count_message
 from bot.core.replies import compose
 from bot.core.safety import Action, Match, SafetyLayer
 from bot.core.states import ACTIVE, Direction, Handoff
-from bot.handoff.queue import enqueue, handoff_of, notice_due, place_in_line, raise_priority
+from bot.handoff.queue import enqueue, handoff_of, raise_priority
+from bot.handoff.waiting import Waiting
 from bot.store.crypto import KeyRing
 from bot.store.store import Conversation, Store, Transaction
 from common.text import clean
@@ -32,6 +35,10 @@ from nlu.result import Interpreter
 from resources_db.countries import country_from_phone
 
 log = logging.getLogger(__name__)
+
+FOLLOW_CONFIDENCE = 0.7
+"""How sure the detector must be before a cry for help moves the conversation to its
+language: a word two languages share ("socorro") leaves it where it is."""
 
 
 class Engine:
@@ -52,6 +59,8 @@ class Engine:
         self.safety = safety_layer
         self.guesser = guesser
         self.flows = flows
+        self.waiting = Waiting(settings, catalogs, flows.actions)
+        self.minors = Minors.load(settings.flows_dir / "minors", flows)
 
     @property
     def actions(self) -> Actions:
@@ -65,12 +74,13 @@ class Engine:
     def handle(self, inbound: Inbound) -> Outcome:
         """Answer one message; its effects are committed before this returns.
 
-        Two workers may take two messages of one sender at once; the loser of a
-        race to create the same row starts over and sees the winner's work.
+        The messages of one conversation are applied one after another (``tx.lock``).
+        Should a row still change under a message (created, or erased, by another
+        worker), the message starts over and sees that work.
         """
         try:
             return self._handle_once(inbound)
-        except IntegrityError:
+        except (IntegrityError, StaleDataError):
             log.info("event=concurrent_write_retried")
             return self._handle_once(inbound)
 
@@ -78,6 +88,7 @@ class Engine:
         key = self.keys.session_key(inbound.channel, inbound.sender)
         text = clean(inbound.text, self.settings.max_text)
         with self.store.transaction() as tx:
+            tx.lock(key)  # before any row is written, as every transaction does
             if inbound.provider_id is not None:
                 digest = self.keys.digest("delivery", f"{inbound.channel}:{inbound.provider_id}")
                 if not tx.first_delivery(digest, inbound.received_at):
@@ -104,9 +115,15 @@ class Engine:
         if match and safety.wipes(match):
             return self._wipe_silently(tx, key, match)
         existing = tx.load(key)
+        sent = None if inbound.single_use else inbound.received_at
+        if tx.raced_erasure(key, sent, existing):  # quick exit always wins
+            log.info("event=message_after_erasure_dropped session=%s", key[:12])
+            return Outcome(replies=(), language=None, flow=None, exited=True)
         now = inbound.received_at
         conversation = existing or self._new_conversation(key, inbound, text, match)
         conversation.last_active = now
+        first_said_minor = self.minors.notice(conversation, text)  # in every state, even queued
+        whereabouts.notice(conversation, text, self.catalogs.languages)  # before any number
         within = count_message(
             conversation, now, self.settings.rate_limit_count, self.settings.rate_limit_window
         )
@@ -115,7 +132,7 @@ class Engine:
         said = text or f"[{inbound.choice or ''}]"
         if conversation.handoff in ACTIVE and not safety.passes_handoff(match, conversation.flow):
             return self._to_advocate(tx, conversation, said, now, match)
-        turn = Turn(conversation)
+        turn = Turn(conversation, danger=bool(match and match.action is Action.DANGER))
         if match:
             turn.intent, turn.confidence = safety.INTENTS.get(match.action), 1.0
         try:
@@ -123,22 +140,27 @@ class Engine:
         except (ActionError, FlowError):
             log.exception("event=flow_failed session=%s", key[:12])
             self.flows.last_resort(turn)
-        if turn.parse and safety.model_says_exit(turn.parse.intent, turn.parse.confidence):
+        if (
+            turn.parse
+            and not (match or turn.understood)  # the words and the step go before a guess
+            and safety.model_says_exit(turn.parse.intent, turn.parse.confidence)
+        ):
             return self._wipe_silently(tx, key, Match(Action.EXIT, conversation.language))
         if (match and match.action is Action.DANGER) or (
             turn.parse and safety.model_hints_danger(turn.parse.ranking)
         ):
             conversation.vars["emergency"] = True  # first in line, should they ask for a person
             self.flows.number_first(turn)
+        self.minors.answer(turn, first_said_minor, match)
         if turn.wipe:
             tx.wipe(key)
             return self._outcome(turn, exited=True)
+        if conversation.handoff in ACTIVE and conversation.flow != safety.DELETE_FLOW:
+            self.waiting.hold(turn, self.flows)  # no menu that the advocate would be sent
         if turn.queue:
             tx.save(conversation)  # the handoff row references the session: it must exist
             place = enqueue(tx, conversation, inbound.sender, now)
-            turn.parts.append(
-                self.catalogs.text(conversation.language, "handoff.queued", position=place)
-            )
+            turn.parts += self.waiting.queued(tx, conversation, place, now)
         elif conversation.handoff in ACTIVE and match and match.action in safety.RAISES_PRIORITY:
             raise_priority(tx, key)
         tx.save(conversation)
@@ -155,25 +177,30 @@ class Engine:
             action = Action.POLICE_QUESTION  # the number goes first all the same
         if action is Action.SET_LANGUAGE and match:
             conversation.language = match.language
+        elif match and action in safety.ANSWERED_IN_ITS_LANGUAGE:
+            self._follow_language(conversation, match, text)
         if action is Action.DELETE:
             self.flows.go(turn, safety.DELETE_FLOW)
         elif action is Action.EMERGENCY:
             conversation.vars["emergency"] = True  # first in line, should they ask for a person
             self.flows.go(turn, safety.EMERGENCY_FLOW)
+            if match and match.language not in self.catalogs.languages:
+                # Never English without saying why: after the number, which language it is.
+                conversation.vars["unsupported"] = [match.language]
+                turn.parts.insert(1, self.actions.language_notice(conversation).text)
         elif action is Action.PRESENT:
             # Someone may be reading over their shoulder: the number, nothing else, and the
             # conversation stays where it was.
             conversation.vars["emergency"] = True
             turn.parts.append(self.flows.emergency_line(conversation))
-            if text:
-                self.flows.parse(turn, text)  # a model sure they must go erases instead
-        elif action is Action.POLICE_QUESTION and match:
+        elif action in safety.FIXED_ANSWERS and match:
             if match.language in self.catalogs.languages:
                 conversation.language = match.language  # answered in the words it was asked
-            turn.parts.append(self.flows.text(turn, "about.not_police"))
+            turn.parts.append(self.flows.text(turn, safety.FIXED_ANSWERS[action]))
             self.flows.ask_again(turn)
-        elif text and self.guesser.is_unsupported(text):
+        elif text and (other := self.unsupported_language(text, match)) is not None:
             conversation.language = SOURCE_LANGUAGE
+            conversation.vars["unsupported"] = list(other)
             self.flows.go(turn, safety.UNSUPPORTED_LANGUAGE_FLOW)
         elif conversation.is_new or not conversation.flow:
             self.flows.first_contact(turn, text)
@@ -187,6 +214,21 @@ class Engine:
         else:
             self.flows.answer(turn, inbound.choice, text)
 
+    def _follow_language(self, conversation: Conversation, match: Match, text: str) -> None:
+        """A cry for help in another language Haven speaks ("hi", then "ayuda, me pega") is
+        answered in it, when the detector agrees that the message is written in it."""
+        if match.language == conversation.language or match.language not in self.catalogs.languages:
+            return
+        guess = self.guesser.guess(text)
+        if guess and guess.language == match.language and guess.confidence >= FOLLOW_CONFIDENCE:
+            conversation.language = match.language
+
+    def unsupported_language(self, text: str, match: Match | None) -> tuple[str, ...] | None:
+        """The language(s) Haven cannot answer ``text`` in: its words' or the detector's."""
+        if match and match.language not in self.catalogs.languages:
+            return (match.language,)
+        return self.guesser.unsupported(text)
+
     # -- a person on the way or there ---------------------------------------------------
 
     def _to_advocate(
@@ -197,7 +239,8 @@ class Engine:
         now: datetime,
         match: Match | None,
     ) -> Outcome:
-        """Keep the message for the advocate; remind a waiting person of their place, rarely.
+        """Keep the message for the advocate; acknowledge the first, remind a waiting person
+        of their place rarely, and take back consent when asked (``bot.handoff.waiting``).
 
         A hint of danger still gets the emergency number at once, and goes first in line.
         """
@@ -207,10 +250,8 @@ class Engine:
         if match and match.action is Action.DANGER:
             answer = self.flows.emergency_line(conversation)
             raise_priority(tx, conversation.key)
-        elif row is not None and notice_due(row, now):
-            row.notified_at = now
-            place = place_in_line(tx, row)
-            answer = self.catalogs.text(conversation.language, "handoff.position", position=place)
+        elif row is not None:
+            answer = self.waiting.reply(tx, conversation, row, text, now)
         if answer is not None:
             tx.append_message(conversation.key, Direction.OUT, answer, now)
         tx.save(conversation)
@@ -261,9 +302,8 @@ class Engine:
             rate_window_start=now,
             is_new=True,
         )
-        country = inbound.country_hint or country_from_phone(inbound.sender)
-        if country:
-            conversation.vars["country"] = country
+        phone_country = inbound.country_hint or country_from_phone(inbound.sender)
+        whereabouts.from_phone(conversation, phone_country)
         return conversation
 
     def _rate_limited(self, tx: Transaction, conversation: Conversation) -> Outcome:

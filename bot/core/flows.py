@@ -85,6 +85,8 @@ class FlowBook:
     offer_person: str
     misses_before_offer: int
     intents: dict[str, str]
+    replies: dict[str, str] = field(default_factory=dict)
+    """Intents answered with one message where the conversation is ("thank you")."""
 
     def resolve(self, target: str) -> Step:
         """``flow`` means its first step; ``flow.step`` one step."""
@@ -100,7 +102,7 @@ class FlowBook:
             keys.update(k for part in step.say for k in (part.key, part.intro) if k)
             keys.update(k for k in (step.ask, step.invalid) if k)
             keys.update(option.label for option in step.options)
-        return keys
+        return keys | set(self.replies.values())
 
     def actions(self) -> set[str]:
         return {part.action for step in self.steps.values() for part in step.say if part.action}
@@ -133,6 +135,7 @@ def load_flows(path: Path) -> FlowBook:
         offer_person=spec["offer_person"],
         misses_before_offer=int(spec.get("misses_before_offer", 2)),
         intents=dict(spec.get("intents", {})),
+        replies=dict(spec.get("replies", {})),
     )
     _check(book)
     return book

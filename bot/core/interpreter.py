@@ -15,18 +15,20 @@ from datetime import timedelta
 from babel.dates import format_timedelta
 
 from bot.config import Settings
+from bot.core import whereabouts
 from bot.core.actions import Actions
 from bot.core.answers import AnswerWords
 from bot.core.catalog import Catalogs
 from bot.core.flows import HANDOFF, WIPE, FlowBook, FlowError, Option, Step
 from bot.core.messages import Choice
+from bot.core.phone import PHONE_FLOW
 from bot.core.safety import (
     DELETE_FLOW,
     EMERGENCY_FLOW,
     LEAVE_FLOW,
-    MODEL_DELETE,
     MODEL_EMERGENCY,
     model_asks_exit,
+    model_says_delete,
 )
 from bot.store.store import Conversation
 from common.text import normalize
@@ -54,6 +56,10 @@ class Turn:
     parse: Parse | None = None
     intent: str | None = None
     confidence: float | None = None
+    understood: bool = False
+    """The words or the step read the message: a model's guess does not override them."""
+    danger: bool = False
+    """The words hint at danger: no "Leave now?" on top of the emergency number."""
 
 
 class FlowInterpreter:
@@ -86,6 +92,8 @@ class FlowInterpreter:
             self.go(turn, EMERGENCY_FLOW)
             return
         target = self.book.intents.get(parse.intent) if parse else None
+        if text and self.answers.phone.says_checked(normalize(text)):
+            target = PHONE_FLOW  # "he checks my phone": the steps first, once it is safe
         if target:
             turn.conversation.vars["resume"] = target
         self.go(turn, self.book.start)
@@ -102,11 +110,16 @@ class FlowInterpreter:
             conversation.language = self.guesser.choose(
                 text, conversation.language, None, self.settings.default_language
             )
+        if text and not choice and self._advise_on_phone(turn, step, text):
+            turn.understood = True
+            return
         option = self._pick(turn, step, choice, text, by_intent=not step.input)
         if option is None and step.input:
             self._read_input(turn, step, text)
             return
         if option is not None:
+            # Chosen by its words, not by a model's guess at the intent.
+            turn.understood = not (turn.parse and turn.parse.intent in option.intents)
             conversation.misses = 0
             conversation.vars.update(option.set)
             if "language" in option.set:
@@ -137,7 +150,8 @@ class FlowInterpreter:
                 found, text = self.actions.run(part.action, conversation)
                 if found and part.intro:
                     turn.parts.append(self.text(turn, part.intro))
-                turn.parts.append(text)
+                if text:  # an action may have nothing to add here (phone_after_erase)
+                    turn.parts.append(text)
         self._ask(turn, step)
         if step.then == WIPE:
             turn.wipe = True
@@ -179,11 +193,13 @@ class FlowInterpreter:
 
     def text(self, turn: Turn, key: str) -> str:
         language = turn.conversation.language
-        if key == "welcome.privacy":
+        if "idle" in self.catalogs.parameters(key):  # how long an idle chat is kept
             idle = format_timedelta(
                 timedelta(seconds=self.settings.retention), locale=language, threshold=1.1
             )
             return self.catalogs.text(language, key, idle=idle)
+        if key == whereabouts.CONFIRM_KEY:  # "are you in this country now: …?"
+            return whereabouts.confirm_question(self.catalogs, turn.conversation)
         return self.catalogs.text(language, key)
 
     def last_resort(self, turn: Turn) -> None:
@@ -226,11 +242,12 @@ class FlowInterpreter:
         assert step.input is not None
         assert step.go is not None
         if self.actions.read(step.input, conversation, text):
+            turn.understood = True
             conversation.misses = 0
             self.go(turn, step.go)
             return
         parse = self.parse(turn, text)
-        if model_asks_exit(parse.intent, parse.confidence):
+        if not turn.danger and model_asks_exit(parse.intent, parse.confidence):
             self._ask_leave(turn)
             return
         target = self.book.intents.get(parse.intent)
@@ -250,7 +267,8 @@ class FlowInterpreter:
     def _pick(
         self, turn: Turn, step: Step, choice: str | None, text: str, by_intent: bool = True
     ) -> Option | None:
-        """The option a message chooses: by button id, number, label, yes or no, then intent.
+        """The option a message chooses: by button id, number, label, yes or no, its words
+        (``bot.core.answers``), then a need or other value it names, then intent.
 
         A step with ``otherwise`` takes no guess from a model: what is not clearly one
         of its options is its ``otherwise`` option.
@@ -270,11 +288,22 @@ class FlowInterpreter:
         for option in step.options:
             if meaning and option.means == meaning:
                 return option
+        language = turn.conversation.language
+        typed = self.answers.choose(
+            folded, step.options, language, self.catalogs, phrases=not step.otherwise
+        )
+        if typed is not None:
+            if not typed.whole:
+                self.parse(turn, text)  # the model may still hear danger in the words around
+            return step.options[typed.index]
         if step.otherwise and (text.strip() or choice):
             return next(option for option in step.options if option.id == step.otherwise)
         if not folded or not by_intent:
             return None
         parse = self.parse(turn, text)
+        named = self.answers.named(folded, step.options, parse.entities)
+        if named is not None:
+            return step.options[named]  # "abrigo": a need the understanding knows
         for option in step.options:
             if parse.intent in option.intents:
                 return option
@@ -282,20 +311,46 @@ class FlowInterpreter:
 
     def _jump_or_miss(self, turn: Turn, text: str) -> None:
         parse = self.parse(turn, text) if text else None
-        if parse and parse.intent == MODEL_DELETE:
+        if parse and model_says_delete(parse.intent, parse.confidence):
             self.go(turn, DELETE_FLOW)
             return
-        if parse and model_asks_exit(parse.intent, parse.confidence):
+        if parse and not turn.danger and model_asks_exit(parse.intent, parse.confidence):
             self._ask_leave(turn)
             return
+        if parse and parse.intent in self.book.replies:
+            turn.parts.append(self.text(turn, self.book.replies[parse.intent]))
+            return  # "thank you", "bye": answered, and the conversation stays where it is
         target = self.book.intents.get(parse.intent) if parse else None
         if target:
             turn.conversation.misses = 0
             self.go(turn, target)
             return
+        if text and not any(ch.isalnum() for ch in text):
+            # Only emoji or signs ("😢😢"): no words to misread, and no reason to say so.
+            turn.parts.append(self.text(turn, "smalltalk.no_words"))
+            self.ask_again(turn)
+            return
         if not self._count_miss(turn):
             turn.parts.append(self.text(turn, "fallback.sorry"))
             self.go(turn, self.book.menu)
+
+    def _advise_on_phone(self, turn: Turn, step: Step, text: str) -> bool:
+        """Someone checks or shares the phone: steps for the person's channel, then on.
+
+        A "yes, but…" at the safe-to-talk question is a yes: what was asked first, or
+        the menu, comes after the steps; elsewhere, the step the person was at.
+        """
+        at_start = step.name == self.book.resolve(self.book.start).name
+        if not self.answers.phone.wants_advice(step, text, at_start):
+            return False
+        conversation = turn.conversation
+        conversation.misses = 0
+        if not at_start:
+            conversation.vars["resume"] = step.name
+        elif conversation.vars.get("resume") == PHONE_FLOW:
+            del conversation.vars["resume"]  # said on first contact, heard now
+        self.go(turn, PHONE_FLOW)
+        return True
 
     def _ask_leave(self, turn: Turn) -> None:
         """The model thinks the person must go but is not sure enough to erase: ask.
@@ -321,7 +376,8 @@ class FlowInterpreter:
         """What the person said in passing ("a lawyer in Texas"), so no one asks again.
 
         A country already known (from the phone number or an answer) is kept: "I am
-        from Mexico" names where someone comes from, not always where they are.
+        from Mexico" names where someone comes from, not always where they are, so a
+        country taken from here is confirmed before lines are given (``whereabouts``).
         """
         for entity in parse.entities:
             value = str(entity.get("value", ""))
@@ -330,4 +386,4 @@ class FlowInterpreter:
             elif entity.get("entity") == "country" and "country" not in conversation.vars:
                 country = parse_country(value, tuple(self.catalogs.languages))
                 if country:
-                    conversation.vars["country"] = country
+                    whereabouts.mention(conversation, country)

@@ -17,7 +17,7 @@ from typing import Any
 
 from babel import Locale
 
-from common.text import find_words, normalize
+from common.text import find_words, normalize, on_word_boundary
 from common.yamlfile import read_yaml
 
 
@@ -33,6 +33,8 @@ class Action(StrEnum):
     """The person who controls them is here or coming: one short line with the number."""
     POLICE_QUESTION = "police_question"
     """"Are you the police? Will you report me?": the same honest answer, every time."""
+    PRIVACY_QUESTION = "privacy_question"
+    """"Do you keep my number? Who can see this?": what Haven keeps, and for how long."""
     MENU = "menu"
     LANGUAGE = "language"
     SET_LANGUAGE = "set_language"
@@ -47,6 +49,7 @@ PRIORITY = (
     Action.EMERGENCY,
     Action.DANGER,
     Action.POLICE_QUESTION,
+    Action.PRIVACY_QUESTION,
     Action.MENU,
     Action.LANGUAGE,
 )
@@ -58,6 +61,9 @@ ALWAYS_ANSWERED = frozenset({Action.DELETE, Action.EMERGENCY, Action.PRESENT})
 """Answered in every state: while a person holds the conversation, past the rate limit."""
 NAMES_THE_LANGUAGE = ALWAYS_ANSWERED | {Action.SET_LANGUAGE}
 """A first message that is one of these is answered in the language of its word."""
+ANSWERED_IN_ITS_LANGUAGE = ALWAYS_ANSWERED | {Action.DANGER}
+"""Mid-conversation, these are answered in the language of their words (when the message
+is written in it): someone in danger may fall back to their first language."""
 
 INTENTS = {
     Action.EXIT: "quick_exit",
@@ -65,6 +71,7 @@ INTENTS = {
     Action.EMERGENCY: "emergency",
     Action.PRESENT: "emergency",
     Action.POLICE_QUESTION: "police_question",
+    Action.PRIVACY_QUESTION: "privacy_question",
     Action.MENU: "menu",
     Action.LANGUAGE: "change_language",
     Action.SET_LANGUAGE: "change_language",
@@ -84,12 +91,21 @@ MODEL_EXIT = "quick_exit"
 MODEL_EXIT_CONFIDENCE = 0.95
 """Wiping on a mistaken guess would lose the person's place: more than an ordinary intent."""
 MODEL_DELETE = "delete_data"
+MODEL_DELETE_CONFIDENCE = 0.9
+"""A model's guess at "delete" only opens DELETE's confirmation when it is this sure: the
+words catch the request itself, and a question about privacy is not one."""
 MODEL_EMERGENCY = "emergency"
 MODEL_EXIT_ASK_CONFIDENCE = 0.6
 """From here up to ``MODEL_EXIT_CONFIDENCE`` a model's quick exit is asked about ("Leave now?")."""
 MODEL_DANGER_CONFIDENCE = 0.4
 """Recall first: danger among the model's guesses at this score puts the number first, even
 where another intent wins or understanding gives up."""
+FIXED_ANSWERS = {
+    Action.POLICE_QUESTION: "about.not_police",
+    Action.PRIVACY_QUESTION: "about.privacy",
+}
+"""Questions of trust answered the same way every time, in the words they were asked in;
+then the question the conversation was at is asked again."""
 RAISES_PRIORITY = frozenset({Action.EMERGENCY, Action.DANGER, Action.PRESENT})
 """Someone waiting for a person who says one of these goes first in line."""
 
@@ -129,6 +145,11 @@ def model_says_exit(intent: str, confidence: float) -> bool:
     return intent == MODEL_EXIT and confidence >= MODEL_EXIT_CONFIDENCE
 
 
+def model_says_delete(intent: str, confidence: float) -> bool:
+    """A request to delete the words missed, when the model is sure of it."""
+    return intent == MODEL_DELETE and confidence >= MODEL_DELETE_CONFIDENCE
+
+
 def model_asks_exit(intent: str, confidence: float) -> bool:
     """A quick exit the model half-believes: the person is asked rather than erased."""
     return intent == MODEL_EXIT and MODEL_EXIT_ASK_CONFIDENCE <= confidence < MODEL_EXIT_CONFIDENCE
@@ -147,10 +168,12 @@ class SafetyLayer:
         whole: dict[Action, dict[str, str]],
         phrases: dict[Action, list[tuple[str, str]]],
         language_names: dict[str, str],
+        courtesy: frozenset[str] = frozenset(),
     ) -> None:
         self._whole = whole
         self._phrases = phrases
         self._language_names = language_names
+        self._courtesy = sorted(courtesy, key=len, reverse=True)
 
     @classmethod
     def load(cls, directory: Path, languages: list[str]) -> SafetyLayer:
@@ -159,13 +182,16 @@ class SafetyLayer:
         whole: dict[Action, dict[str, str]] = {action: {} for action in PRIORITY}
         phrases: dict[Action, list[tuple[str, str]]] = {a: [] for a in PRIORITY}
         every = read_safety_words(directory) | read_safety_words(directory / UNSUPPORTED)
+        courtesy = frozenset(
+            normalize(word) for spec in every.values() for word in spec.get("courtesy", [])
+        )
         for lang, spec in every.items():
             for action in PRIORITY:
                 entry = spec.get(action.value) or {}
                 for word in entry.get("whole", []):
                     whole[action].setdefault(normalize(word), lang)
                 phrases[action] += [(normalize(p), lang) for p in entry.get("phrases", [])]
-        return cls(whole, phrases, language_names(languages))
+        return cls(whole, phrases, language_names(languages), courtesy)
 
     def check(self, text: str) -> Match | None:
         """The most protective action the message's words ask for, if any."""
@@ -188,12 +214,27 @@ class SafetyLayer:
     def _find(self, folded: str, action: Action) -> str | None:
         """The language of the first of ``action``'s words in a normalised message."""
         lang = self._whole[action].get(folded)
+        if lang is None and self._courtesy:
+            lang = self._whole[action].get(self._bare(folded))
         if lang is not None:
             return lang
         for phrase, lang in self._phrases[action]:
             if phrase in folded and find_words(folded, phrase) != -1:
                 return lang
         return None
+
+    def _bare(self, folded: str) -> str:
+        """The message without the courtesies around it: "exit please" is "exit"."""
+        stripped = True
+        while stripped and folded:
+            stripped = False
+            for word in self._courtesy:
+                end = len(folded)
+                if folded.startswith(word) and on_word_boundary(folded, 0, len(word)):
+                    folded, stripped = folded[len(word) :].strip(), True
+                elif folded.endswith(word) and on_word_boundary(folded, end - len(word), end):
+                    folded, stripped = folded[: -len(word)].strip(), True
+        return folded
 
 
 UNSUPPORTED = "unsupported"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -51,6 +51,18 @@ class OpeningHours:
     def open_at(self, moment: datetime) -> bool:
         return not self.spans or any(span.covers(moment, self.zone) for span in self.spans)
 
+    def next_open(self, moment: datetime) -> datetime | None:
+        """When a span next opens after ``moment``, on the clock of the zone; None: always open."""
+        local = moment.astimezone(self.zone)
+        openings = (
+            datetime.combine(local.date() + timedelta(days=ahead), time(), self.zone)
+            + timedelta(minutes=span.opens)
+            for ahead in range(8)
+            for span in self.spans
+            if (local.weekday() + ahead) % 7 in span.days
+        )
+        return min((opening for opening in openings if opening > local), default=None)
+
 
 def _span(part: str) -> Span:
     """One ``MO-FR 09:00-17:00``; unlike a directory's schedule, it may not pass midnight."""
@@ -81,6 +93,24 @@ def _days(days: frozenset[int]) -> str:
     return first if first == last else f"{first}-{last}"
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """What a person about to wait can be told: when someone is there, and the retention."""
+
+    hours: OpeningHours
+    answers_now: bool
+    """Within opening hours, and someone marked available."""
+    back_at: datetime | None
+    """Closed now: when the hours next open. None when open now (someone may come back at
+    any time) or always open: then no one can say when."""
+    idle: timedelta
+    """How long a conversation may be idle before it is erased (``HAVEN_RETENTION``)."""
+
+    def erased_before_back(self, now: datetime) -> bool:
+        """An idle chat would be erased before anyone is back to read it."""
+        return self.back_at is not None and self.back_at - now > self.idle
+
+
 class Availability:
     """Whether a person can answer now: within opening hours, and someone marked available.
 
@@ -94,6 +124,7 @@ class Availability:
         except ConfigError as exc:
             raise ConfigError(f"HAVEN_OPENING_HOURS: {exc}") from None
         self.zone = settings.timezone
+        self.idle = timedelta(seconds=settings.retention)
         self.store = store
 
     def opening_hours(self) -> OpeningHours:
@@ -116,8 +147,15 @@ class Availability:
             return tx.db.execute(select(AdvocateRow.id).limit(1)).first() is not None
 
     def someone_answers(self, now: datetime) -> bool:
-        if not self.opening_hours().open_at(now):
-            return False
+        return self.opening_hours().open_at(now) and self._someone_available()
+
+    def outlook(self, now: datetime) -> Outlook:
+        hours = self.opening_hours()
+        if hours.open_at(now):
+            return Outlook(hours, self._someone_available(), None, self.idle)
+        return Outlook(hours, False, hours.next_open(now), self.idle)
+
+    def _someone_available(self) -> bool:
         with self.store.transaction() as tx:
             query = select(AdvocateRow.id).where(AdvocateRow.available.is_(True)).limit(1)
             return tx.db.execute(query).first() is not None

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from bot.core.states import Direction, Handoff
+from bot.handoff.availability import OpeningHours
 from bot.store.models import HandoffRow
 from bot.store.store import Conversation, Transaction
 from common.clock import aware
@@ -24,6 +25,10 @@ EMERGENCY_PRIORITY = 1
 NOTICE_INTERVAL = timedelta(minutes=5)
 """A waiting person is told their place again at most this often."""
 SUMMARY_MESSAGES = 5
+RECENT_CLAIMS = 50
+CLAIMS_WINDOW = timedelta(days=30)
+FEWEST_CLAIMS = 3
+"""Fewer recent claims than this say nothing of a usual wait."""
 WITH_CONSENT = "only if the person agreed to share it"
 
 
@@ -47,7 +52,9 @@ class Summary(BaseModel):
     country: str | None
     needs: list[str] | None = Field(default=None, exclude_if=_absent, description=WITH_CONSENT)
     flags: list[str] | None = Field(
-        default=None, exclude_if=_absent, description=f"emergency, minor; {WITH_CONSENT}"
+        default=None,
+        exclude_if=_absent,
+        description=f"emergency, minor, child_involved; {WITH_CONSENT}",
     )
     last_messages: list[SummaryLine] | None = Field(
         default=None, exclude_if=_absent, description=WITH_CONSENT
@@ -89,12 +96,48 @@ def _summary(tx: Transaction, conversation: Conversation, consent: bool) -> Summ
         language=conversation.language,
         country=known.get("country"),
         needs=[known[name] for name in ("need", "topic") if known.get(name)],
-        flags=[flag for flag in ("emergency", "minor") if known.get(flag)],
+        flags=[flag for flag in ("emergency", "minor", "child_involved") if known.get(flag)],
         last_messages=[
             SummaryLine(direction=direction, text=text)
             for direction, text in tx.transcript(conversation.key)[-SUMMARY_MESSAGES:]
         ],
     )
+
+
+def withdraw_consent(tx: Transaction, conversation: Conversation, row: HandoffRow) -> None:
+    """The person took back their consent: the advocate is shown language and country only."""
+    conversation.vars["consent"] = "no"
+    row.consent = False
+    row.summary = tx.keys.encrypt(_summary(tx, conversation, consent=False).model_dump_json())
+    tx.db.flush()
+
+
+def usual_wait(tx: Transaction, hours: OpeningHours, now: datetime) -> timedelta | None:
+    """The median wait of the chats claimed lately, from the queue to an advocate; None
+    when there are too few to tell.
+
+    Only chats queued within opening hours count: one queued at night and claimed in
+    the morning says nothing of the wait while someone is there. Rows go with their
+    conversations at the retention, so these are the recent claims the database still holds.
+    """
+    rows = tx.db.execute(
+        select(HandoffRow.queued_at, HandoffRow.assigned_at)
+        .where(HandoffRow.assigned_at.is_not(None))
+        .where(HandoffRow.assigned_at >= now - CLAIMS_WINDOW)
+        .order_by(HandoffRow.assigned_at.desc())
+        .limit(RECENT_CLAIMS)
+    ).all()
+    waits = [
+        aware(claimed) - aware(queued)
+        for queued, claimed in rows
+        if claimed is not None and claimed >= queued and hours.open_at(aware(queued))
+    ]
+    return _median(waits) if len(waits) >= FEWEST_CLAIMS else None
+
+
+def _median(waits: list[timedelta]) -> timedelta:
+    ordered, middle = sorted(waits), len(waits) // 2
+    return ordered[middle] if len(waits) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def place_in_line(tx: Transaction, row: HandoffRow) -> int:
@@ -117,6 +160,12 @@ def handoff_of(tx: Transaction, key: str) -> HandoffRow | None:
 
 def notice_due(row: HandoffRow, now: datetime) -> bool:
     return row.state == Handoff.QUEUED and now - aware(row.notified_at) >= NOTICE_INTERVAL
+
+
+def first_word_since_queued(row: HandoffRow) -> bool:
+    """Nothing has been said to the person since they were queued: not the acknowledgement
+    of a message, not a reminder of their place (each moves ``notified_at``)."""
+    return row.state == Handoff.QUEUED and aware(row.notified_at) == aware(row.queued_at)
 
 
 def raise_priority(tx: Transaction, key: str) -> None:

@@ -1,26 +1,26 @@
 """Twilio SMS as a medium: an inbound webhook's form to a message, an outcome to TwiML.
 
 Menus are numbered, since a text message has no buttons; the engine already
-reads "2" as the second option. Each reply is cut on sentence boundaries into
-messages that fit one segment (160 GSM-7 or 70 UCS-2 characters) where a
-sentence allows it, and no message is longer than Twilio's 1,600 characters;
-an option's number stays with its label. Every message Haven sends asks Twilio
-for delivery callbacks (``action``), so that its copy at Twilio can be deleted
-once it is final.
+reads "2" as the second option. Each reply is one SMS, its options below it: the
+phone shows it as one message however many segments it takes, so its lock-screen
+preview is the reply's opening and an option never arrives apart from its number.
+Only a reply longer than Twilio's 1,600 characters is cut, between paragraphs,
+lines, then sentences. Every message Haven sends asks Twilio for delivery
+callbacks (``action``), so that its copy at Twilio can be deleted once it is
+final.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.base import InputError
 from bot.core import replies
-from bot.core.messages import Inbound, Outcome, ProviderCopy, Reply
-from bot.core.segments import segments
+from bot.core.messages import Choice, Inbound, Outcome, ProviderCopy
 from common.clock import utcnow
 
 NAME = "sms"
@@ -30,6 +30,9 @@ FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "received", "r
 """Message statuses after which nothing changes at Twilio: its copy can be deleted."""
 NOT_DELIVERED = frozenset({"undelivered", "failed"})
 MAX_FIELD_CHARS = 64
+NO_BREAK_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2007\u202f", " "))
+"""Spaces that GSM-7 lacks ("24\u00a0heures", as Babel writes French): one would make a
+whole SMS UCS-2, 70 characters to a segment instead of 160, with nothing gained on a phone."""
 
 
 def parse(form: Mapping[str, str], delete_after: timedelta) -> Inbound:
@@ -63,25 +66,23 @@ def render(outcome: Outcome, status_url: str) -> str:
 
 def messages(outcome: Outcome) -> list[str]:
     """The texts of an outcome as separate SMS, options numbered."""
-    return [part for reply in outcome.replies for part in split(with_numbers(reply))]
+    return [
+        part for reply in outcome.replies for part in split(reply.text, numbered(reply.options))
+    ]
 
 
-def with_numbers(reply: Reply) -> str:
-    options = "\n".join(
-        f"{number}. {option.label}" for number, option in enumerate(reply.options, 1)
-    )
-    return f"{reply.text}\n{options}" if options else reply.text
+def numbered(options: Iterable[Choice]) -> list[str]:
+    """Each option as the line a person answers by its number: "2. Find help"."""
+    return [f"{number}. {option.label}" for number, option in enumerate(options, 1)]
 
 
-def split(text: str) -> list[str]:
-    """Sentences and lines packed into messages of one segment where they fit.
+def split(text: str, options: Sequence[str] = ()) -> list[str]:
+    """A reply as one SMS, its options numbered below it.
 
-    A sentence longer than one segment is a message of its own, cut between
-    words only where it is longer than Twilio allows.
+    The phone joins the segments of one SMS into one message: one preview on the lock
+    screen, a reply that cannot arrive out of order, and an option never apart from its
+    number. Only a reply longer than Twilio allows is cut, between paragraphs, then lines,
+    then sentences. No-break spaces are sent as spaces.
     """
-    pieces = (
-        (joiner if n == 0 else " ", piece)
-        for joiner, sentence in replies.sentences(text)
-        for n, piece in enumerate(replies.split(sentence, MAX_MESSAGE_CHARS))
-    )
-    return replies.pack(pieces, lambda joined: segments(joined) == 1)
+    body = "\n".join([text, *options]) if options else text
+    return replies.split(body.translate(NO_BREAK_SPACES), MAX_MESSAGE_CHARS)

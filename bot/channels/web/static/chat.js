@@ -105,6 +105,8 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (outcome) {
         if (!outcome) { show("Sorry, that did not reach us. Please try again.", "bot", false, "en"); return; }
+        // A typed quick-exit word or STOP erased the conversation: leave as the button does.
+        if (outcome.exited && !outcome.replies.length) { quickExit(); return; }
         showOutcome(outcome);
       });
   }
