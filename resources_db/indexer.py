@@ -25,12 +25,11 @@ from resources_db.models import (
     ServiceAreaRow,
     ServiceAtLocationRow,
     ServiceRow,
-    TaxonomyRow,
-    TaxonomyTermRow,
 )
 from resources_db.needs import NEED_TAXONOMY, NEEDS
 from resources_db.places import city_key, postal_key
 from resources_db.schedules import Hours, always_open
+from resources_db.terms import terms_of
 from resources_db.validate import area_codes
 
 Area = tuple[str, str, str, str]
@@ -79,24 +78,7 @@ def rebuild_index(connection: Connection) -> int:
 
 
 def _needs(connection: Connection) -> dict[str, set[str]]:
-    taxonomies = {
-        row.id
-        for row in connection.execute(select(TaxonomyRow.id, TaxonomyRow.name))
-        if row.name.strip().casefold() == NEED_TAXONOMY
-    }
-    terms: dict[str, str] = {}
-    for term in connection.execute(
-        select(
-            TaxonomyTermRow.id,
-            TaxonomyTermRow.code,
-            TaxonomyTermRow.taxonomy,
-            TaxonomyTermRow.taxonomy_id,
-        )
-    ):
-        ours = (term.taxonomy or "").strip().casefold() == NEED_TAXONOMY
-        code = (term.code or "").strip().casefold()
-        if (ours or term.taxonomy_id in taxonomies) and code in NEEDS:
-            terms[term.id] = code
+    terms = terms_of(connection, NEED_TAXONOMY, NEEDS)
     needs: dict[str, set[str]] = defaultdict(set)
     for attribute in connection.execute(
         select(AttributeRow.link_id, AttributeRow.taxonomy_term_id, AttributeRow.link_entity)

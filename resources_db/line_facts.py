@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from resources_db.models import AttributeRow, TaxonomyRow, TaxonomyTermRow
+from resources_db.models import AttributeRow
+from resources_db.terms import terms_of
 
 LINE_TAXONOMY = "haven_lines"
 POLICE = "police"
@@ -34,7 +35,7 @@ class LineFacts:
 
 def line_facts(connection: Connection, owners: Mapping[str, str]) -> dict[str, LineFacts]:
     """The facts of each service in ``owners`` (service id to its organization's id)."""
-    terms = _terms(connection)
+    terms = terms_of(connection, LINE_TAXONOMY, (POLICE, TEXT_KEYWORD))
     if not terms or not owners:
         return {}
     ids = set(owners) | set(owners.values())
@@ -59,25 +60,3 @@ def line_facts(connection: Connection, owners: Mapping[str, str]) -> dict[str, L
         if marks:
             facts[service] = LineFacts(POLICE in marks, marks.get(TEXT_KEYWORD) or None)
     return facts
-
-
-def _terms(connection: Connection) -> dict[str, str]:
-    """Term id to code, for the terms of Haven's line taxonomy."""
-    taxonomies = {
-        row.id
-        for row in connection.execute(select(TaxonomyRow.id, TaxonomyRow.name))
-        if row.name.strip().casefold() == LINE_TAXONOMY
-    }
-    terms: dict[str, str] = {}
-    for term in connection.execute(
-        select(
-            TaxonomyTermRow.id,
-            TaxonomyTermRow.code,
-            TaxonomyTermRow.taxonomy,
-            TaxonomyTermRow.taxonomy_id,
-        ).where(func.lower(func.trim(TaxonomyTermRow.code)).in_((POLICE, TEXT_KEYWORD)))
-    ):
-        ours = (term.taxonomy or "").strip().casefold() == LINE_TAXONOMY
-        if ours or term.taxonomy_id in taxonomies:
-            terms[term.id] = term.code.strip().casefold()
-    return terms
