@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.registry import build_channels
 from bot.config import Settings
@@ -21,6 +24,10 @@ from bot.console.relay import Relay
 from bot.console.session_api import session_router
 from bot.jobs import COPY_INTERVAL, delete_copies_forever, purge_forever
 from bot.runtime import Runtime, build_runtime
+from bot.store.db import is_current
+from nlu.rasa_client import RasaInterpreter
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
@@ -80,4 +87,32 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         runtime.store.count_sessions()  # proves the database answers
         return {"status": "ok"}
 
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Ready when the database answers and is migrated. Understanding never makes a
+        worker unready (the embedded classifier answers when Rasa does not), but the answer
+        says which one answers, so that an operator sees the fallback first."""
+        database = _database_state(runtime)
+        body = {
+            "status": "ready" if database == "ok" else "not ready",
+            "database": database,
+            "understanding": _understanding_state(runtime),
+        }
+        return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
     return app
+
+
+def _database_state(runtime: Runtime) -> str:
+    try:
+        return "ok" if is_current(runtime.store.engine) else "not migrated"
+    except SQLAlchemyError as exc:
+        log.warning("event=readiness_database_failed error=%s", type(exc).__name__)
+        return "unreachable"
+
+
+def _understanding_state(runtime: Runtime) -> str:
+    interpreter = runtime.engine.interpreter
+    if not isinstance(interpreter, RasaInterpreter):
+        return "embedded"
+    return "rasa" if interpreter.reachable() else "embedded (rasa unreachable)"

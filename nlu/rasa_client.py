@@ -49,6 +49,14 @@ class RasaInterpreter:
         self.timeout = timeout
         self.fallback = fallback
 
+    def reachable(self) -> bool:
+        """Whether the Rasa server answers at all (its root says hello), within the timeout."""
+        try:
+            httpx.get(self.endpoint.removesuffix("/model/parse") + "/", timeout=self.timeout)
+        except httpx.HTTPError:
+            return False
+        return True
+
     def parse(self, text: str) -> Parse:
         if not text.strip():
             return Parse(FALLBACK_INTENT, 0.0, engine="rasa")

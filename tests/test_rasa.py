@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from bot.app import create_app
 from bot.runtime import build_interpreter
 from nlu.evaluate import evaluate
 from nlu.rasa_client import RasaInterpreter
@@ -100,3 +102,10 @@ def test_rasa_data_validate_passes_on_the_project() -> None:
         timeout=1800,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_readyz_says_rasa_answers(rasa_settings) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(rasa_settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["understanding"] == "rasa"
