@@ -10,7 +10,7 @@ they need to know.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from bot.core.messages import Choice, Reply
 
@@ -21,8 +21,6 @@ Fits = Callable[[str], bool]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？؟])(?<!^\d\.)(?<!^\d\d\.)\s+", re.MULTILINE)
 """Space after a sentence's end, but not after an option's number ("2. Find help")."""
-_PHONE_NUMBER = re.compile(r"\d(?:[\s().\-–]{0,2}\d){2,}")
-"""Three digits or more as numbers are written: "112", "(888) 373-7888", "900 105 090"."""
 _BOUNDARIES = (
     (re.compile(r"\n\s*\n"), PARAGRAPH),
     (re.compile(r"\n"), "\n"),
@@ -51,22 +49,6 @@ def split(text: str, limit: int, measure: Measure = len) -> list[str]:
         return measure(piece) <= limit
 
     return _split(text.strip(), fits, 0)
-
-
-def sentences(text: str) -> Iterator[tuple[str, str]]:
-    """Each sentence of ``text`` with what joins it to the one before: a line break or a space.
-
-    Blank lines are dropped; a numbered option ("2. Find help") is one sentence, and so
-    is a line that holds a phone number: a full stop inside it ("EE. UU.", "St. Mary's")
-    must not part a number from the words that say whose it is.
-    """
-    for line in text.split("\n"):
-        line = line.strip()
-        joiner = "\n"
-        for sentence in [line] if _PHONE_NUMBER.search(line) else _SENTENCE_END.split(line):
-            if sentence:
-                yield joiner, sentence
-                joiner = " "
 
 
 def pack(pieces: Iterable[tuple[str | None, str]], fits: Fits) -> list[str]:
