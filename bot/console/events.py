@@ -106,13 +106,18 @@ def events_router(store: Store, auth: ConsoleAuth) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=["advocate console"])
     Viewer = Annotated[Advocate, Depends(auth.viewer)]  # noqa: N806 (a type)
 
+    def start(last_event_id: Annotated[str | None, Header()] = None) -> int:
+        """Taken before the response begins: a message that arrives once the browser sees
+        the stream open comes after this point, never before it."""
+        return starting_point(store, last_event_id)
+
     @router.get("/events", response_class=EventSourceResponse, description=DESCRIPTION)
     async def events(
         request: Request,
         advocate: Viewer,
-        last_event_id: Annotated[str | None, Header()] = None,
+        after: Annotated[int, Depends(start)],
     ) -> AsyncIterator[ServerSentEvent]:
-        watch = Watch(await run_in_threadpool(starting_point, store, last_event_id))
+        watch = Watch(after)
         yield ServerSentEvent(retry=RETRY_MILLISECONDS)
         while not await request.is_disconnected():
             if not await run_in_threadpool(auth.still_signed_in, request):
