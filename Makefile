@@ -53,7 +53,10 @@ lint: install
 rasa:
 	bash nlu/rasa.sh serve
 
-bench: install
+# Turns per second and CPU per turn through signed webhooks (SQLite, PostgreSQL with one
+# and two workers), then parse latency and the directory at scale; tables in bench/results.
+bench: install models
+	$(BIN)/python bench/turns.py
 	$(BIN)/python bench/nlu_bench.py
 	$(BIN)/python bench/directory_bench.py
 

@@ -49,7 +49,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             )
         ]
         for channel in channels.values():
-            await channel.start()
+            await channel.start()  # never fails: a provider out of reach is tried again later
         tasks.append(
             asyncio.create_task(delete_copies_forever(list(channels.values()), COPY_INTERVAL))
         )
@@ -91,12 +91,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     def readyz() -> JSONResponse:
         """Ready when the database answers and is migrated. Understanding never makes a
         worker unready (the embedded classifier answers when Rasa does not), but the answer
-        says which one answers, so that an operator sees the fallback first."""
+        says which one answers, so that an operator sees the fallback first. Nor does a
+        channel whose provider cannot be reached (the others serve, and it connects in the
+        background): ``channels`` gives each one's state, ``ok`` or ``degraded: <why>``."""
         database = _database_state(runtime)
         body = {
             "status": "ready" if database == "ok" else "not ready",
             "database": database,
             "understanding": _understanding_state(runtime),
+            "channels": {name: channels[name].state for name in sorted(channels)},
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

@@ -7,10 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot import logs
 from bot.config import ConfigError, Settings, get_settings
 from resources_db.needs import NEEDS
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 ENGINES = ("rasa", "embedded")
 
@@ -35,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", help="address to listen on (HAVEN_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (HAVEN_PORT)")
+    serve.add_argument(
+        "--workers", type=int, help="processes (HAVEN_WORKERS); more than one needs PostgreSQL"
+    )
     serve.set_defaults(run=_serve)
 
     chat = commands.add_parser("chat", help="talk to Haven in the terminal")
@@ -107,20 +114,53 @@ SHUTDOWN_GRACE_SECONDS = 5
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or SIGINT: uvicorn stops taking connections, gives open requests
+    ``SHUTDOWN_GRACE_SECONDS``, then runs the app's shutdown (which gives back the copies
+    this worker claimed). With several workers, a supervisor passes the signal on to each."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
 
+    workers = args.workers or settings.workers
+    options: dict[str, Any] = {
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
+        "log_config": None,
+        "access_log": False,  # access lines would carry query strings and addresses
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
+    }
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if workers == 1:
+        from bot.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    if settings.effective_database_url.startswith("sqlite"):
+        raise ConfigError(
+            "SQLite serves one worker (its writers queue inside one process): set "
+            f"HAVEN_DATABASE_URL to a PostgreSQL database to run {workers} workers"
+        )
+    from bot.store.db import open_database
+
+    settings.check_channels()
+    open_database(settings).dispose()  # migrated and seeded once, not by every worker at once
+    config = uvicorn.Config("bot.cli:worker_app", factory=True, workers=workers, **options)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        print("haven: a worker failed to start (its log says why)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def worker_app() -> FastAPI:
+    """The app of one of several workers (``--workers``), built in its own process."""
     from bot.app import create_app
 
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_config=None,
-        access_log=False,  # access lines would carry query strings and addresses
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-    )
-    return 0
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    return create_app(settings)
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -230,7 +270,7 @@ def _resources_search(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.actions import Actions
     from bot.core.catalog import Catalogs
     from bot.store.db import open_database
-    from bot.store.store import Conversation
+    from bot.store.records import Conversation
     from resources_db.lookup import Directory
 
     country = args.country.upper()

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1)
+    """Processes ``haven serve`` runs; more than one needs PostgreSQL."""
     var_dir: Path = ROOT / "var"
     model_dir: Path | None = None
     database_url: str = ""
@@ -45,6 +47,8 @@ class Settings(BaseSettings):
     nlu_dir: Path = ROOT / "nlu"
     rasa_url: str = ""
     rasa_timeout: float = Field(default=0.5, gt=0)
+    rasa_token: str = Field(default="", repr=False)
+    """Rasa's ``--auth-token``; sent as the ``token`` query parameter, never logged."""
     nlu_threshold: float = Field(default=0.3, ge=0, le=1)
     public_url: str = "http://127.0.0.1:8000"
     """The address providers reach Haven at; signatures are checked against it."""
@@ -143,6 +147,11 @@ class Settings(BaseSettings):
         if self.twilio_auth_token and not self.public_url.startswith("https://"):
             raise ConfigError(
                 "HAVEN_PUBLIC_URL must be the https:// address Twilio posts to in production"
+            )
+        if self.rasa_url and not self.rasa_token:
+            raise ConfigError(
+                "HAVEN_RASA_URL is set without HAVEN_RASA_TOKEN: run Rasa with --auth-token "
+                "and give Haven the same token"
             )
 
     def check_channels(self) -> None:

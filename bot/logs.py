@@ -10,7 +10,16 @@ import logging
 import re
 
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]{5,}\d")
-QUIET_LIBRARIES = ("alembic", "httpx", "httpcore", "telegram", "twilio", "urllib3", "apscheduler")
+QUIET_LIBRARIES = (
+    "aiohttp",
+    "alembic",
+    "apscheduler",
+    "httpcore",
+    "httpx",
+    "telegram",
+    "twilio",
+    "urllib3",
+)
 """Libraries that log request URLs (with the bot token) or message payloads at INFO or
 DEBUG: they only ever say warnings and errors, whatever Haven's own level."""
 

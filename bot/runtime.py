@@ -53,13 +53,17 @@ def build_interpreter(settings: Settings, engine: str | None = None) -> Interpre
     """
     if engine == "rasa":
         url = settings.rasa_url or DEFAULT_RASA_URL
-        return RasaInterpreter(url, settings.rasa_timeout, fallback=NoFallback())
+        return RasaInterpreter(
+            url, settings.rasa_timeout, fallback=NoFallback(), token=settings.rasa_token
+        )
     embedded = EmbeddedClassifier.load(
         settings.nlu_dir / "data", settings.models_path, settings.nlu_threshold
     )
     if engine == "embedded" or not settings.rasa_url:
         return embedded
-    return RasaInterpreter(settings.rasa_url, settings.rasa_timeout, fallback=embedded)
+    return RasaInterpreter(
+        settings.rasa_url, settings.rasa_timeout, fallback=embedded, token=settings.rasa_token
+    )
 
 
 def build_guesser(settings: Settings, languages: list[str]) -> LanguageGuesser:

@@ -5,6 +5,7 @@
 #   nlu/rasa.sh env      make .venv-rasa (a link into a cache keyed by the pinned requirements)
 #   nlu/rasa.sh train    train the model from nlu/ unless one for this data exists; print its path
 #   nlu/rasa.sh serve    env + train + `rasa run --enable-api` on $RASA_HOST:$RASA_PORT
+#                        (with --auth-token $HAVEN_RASA_TOKEN when that is set, as Haven sends it)
 #   nlu/rasa.sh validate `rasa data validate` on the project
 #
 # The environment is about 2.7 GB and takes minutes to install, so it lives in
@@ -102,6 +103,7 @@ case "${1:-serve}" in
     serve)
         model="$(train)"
         exec "$venv_link/bin/rasa" run --enable-api \
+            ${HAVEN_RASA_TOKEN:+--auth-token "$HAVEN_RASA_TOKEN"} \
             --model "$model" --interface "$RASA_HOST" --port "$RASA_PORT"
         ;;
     *) echo "usage: nlu/rasa.sh env|train|validate|serve" >&2; exit 2 ;;

@@ -3,7 +3,8 @@
 Rasa runs in its own Python 3.10 environment (``make rasa``); Haven only talks to
 it. When Rasa does not answer in time, or answers something that is not a parse,
 the message is understood by the embedded classifier instead, with a warning in
-the log and a count in the metrics.
+the log and a count in the metrics. A refused token (``reason=refused``) is a
+configuration error: ``HAVEN_RASA_TOKEN`` differs from Rasa's ``--auth-token``.
 """
 
 from __future__ import annotations
@@ -44,28 +45,44 @@ class NoFallback:
 
 
 class RasaInterpreter:
-    def __init__(self, url: str, timeout: float, fallback: Interpreter) -> None:
-        self.endpoint = url.rstrip("/") + "/model/parse"
+    """Rasa's ``POST /model/parse``, sending the server's ``--auth-token`` when one is set.
+
+    Rasa reads the token only from the ``token`` query parameter, so every URL this
+    class requests holds it: no log line here carries a URL or an httpx error text, and
+    bot/logs.py keeps httpx's own request log (which prints URLs) below its level.
+    """
+
+    def __init__(self, url: str, timeout: float, fallback: Interpreter, token: str = "") -> None:
+        self.base = url.rstrip("/")
         self.timeout = timeout
         self.fallback = fallback
+        self._params = {"token": token} if token else {}
 
     def reachable(self) -> bool:
-        """Whether the Rasa server answers at all (its root says hello), within the timeout."""
+        """Whether Rasa answers ``GET /status`` (which checks the token) within the timeout."""
         try:
-            httpx.get(self.endpoint.removesuffix("/model/parse") + "/", timeout=self.timeout)
+            response = httpx.get(self.base + "/status", params=self._params, timeout=self.timeout)
         except httpx.HTTPError:
             return False
-        return True
+        return response.is_success
 
     def parse(self, text: str) -> Parse:
         if not text.strip():
             return Parse(FALLBACK_INTENT, 0.0, engine="rasa")
         try:
-            response = httpx.post(self.endpoint, json={"text": text}, timeout=self.timeout)
+            response = httpx.post(
+                self.base + "/model/parse",
+                params=self._params,
+                json={"text": text},
+                timeout=self.timeout,
+            )
             response.raise_for_status()
             return parse_rasa_answer(response.json())
         except httpx.TimeoutException:
             reason = "timeout"
+        except httpx.HTTPStatusError as exc:
+            refused = exc.response.status_code in (401, 403)
+            reason = "refused" if refused else "unreachable"
         except httpx.HTTPError:
             reason = "unreachable"
         except (InvalidRasaAnswerError, ValueError):

@@ -35,6 +35,8 @@ MAX_RESULTS = 3
 CANDIDATES = 50
 """Services per tier ranked by 24/7 and language in SQL; open-now is decided among these."""
 MAX_PLACE_WORDS = 4
+MAX_CACHED = 10_000
+"""Ranked answers kept (each a few short resources): far more than a minute's questions."""
 NATIONAL_HOTLINE = "hotline"
 ASKED_ONLY = ("emergency", "child")
 """Needs found only when asked for: emergency numbers have their own reply, child lines
@@ -100,6 +102,8 @@ class Directory:
         self.engine = engine
         self._places: dict[str, tuple[datetime | None, dict[str, Place]]] = {}
         self._local_countries: tuple[datetime | None, list[str]] | None = None
+        self._found: dict[tuple[Any, ...], tuple[datetime | None, list[Resource]]] = {}
+        """Ranked answers by their question and minute, with the directory's version."""
 
     def search(self, query: Query, limit: int = MAX_RESULTS) -> list[Resource]:
         hotline = self.national_hotline(query.country, query.language, query.at)
@@ -190,6 +194,25 @@ class Directory:
 
     def _ranked(
         self, query: Query, need: str | None, limit: int, national_only: bool = False
+    ) -> list[Resource]:
+        """The ranking below, cached: the same question in the same minute (open now is
+        decided by the minute) of the same directory (``_version``) has the same answer,
+        and the directory is asked the same few questions (a country's lines) all day."""
+        minute = query.at.replace(second=0, microsecond=0)
+        key = (query.country, need, query.place, query.language, minute, limit, national_only)
+        with self.engine.connect() as connection:
+            version = self._version(connection)
+        cached = self._found.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        if len(self._found) >= MAX_CACHED:
+            self._found.clear()  # old minutes go; the cache fills again within a minute
+        found = self._rank(query, need, limit, national_only)
+        self._found[key] = (version, found)
+        return found
+
+    def _rank(
+        self, query: Query, need: str | None, limit: int, national_only: bool
     ) -> list[Resource]:
         """Tier by tier (city, region, country, elsewhere) until ``limit`` are found.
 

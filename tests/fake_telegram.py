@@ -109,8 +109,9 @@ def _handler(fake: FakeBotApi) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def fake_bot_api(token: str) -> Iterator[FakeBotApi]:
+def fake_bot_api(token: str, port: int = 0) -> Iterator[FakeBotApi]:
+    """The fake on ``port`` (a free one by default), for as long as the context lasts."""
     fake = FakeBotApi(token)
-    with loopback_server(_handler(fake)) as url:
+    with loopback_server(_handler(fake), port) as url:
         fake.url = url
         yield fake

@@ -13,9 +13,9 @@ end of every test that runs a fake."""
 
 
 @contextmanager
-def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve ``handler`` on 127.0.0.1 and a free port; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def loopback_server(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 and ``port`` (a free one by default); yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
     )

@@ -48,7 +48,12 @@ def test_readyz_is_ready_on_a_migrated_database_with_the_embedded_classifier(set
     with TestClient(create_app(settings)) as client:
         response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok", "understanding": "embedded"}
+    assert response.json() == {
+        "status": "ready",
+        "database": "ok",
+        "understanding": "embedded",
+        "channels": {"web": "ok"},
+    }
 
 
 def test_readyz_says_when_rasa_does_not_answer_and_the_fallback_answers_instead(

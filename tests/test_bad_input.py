@@ -16,7 +16,7 @@ from conftest import Chat, make_settings
 
 from bot.config import Settings
 from bot.runtime import Runtime, Understanding, build_runtime
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 
 MENU_OPTIONS = ["help", "rights", "signs", "person", "language"]
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Table, create_engine, func, insert, inspect, sele
 
 from bot.core.states import Handoff
 from bot.runtime import Runtime
+from bot.store import answers
 from bot.store.db import alembic_config, upgrade
 from bot.store.models import Base, HandoffRow, NoteRow, ProviderCopyRow, WebOutboxRow
 from common.clock import utcnow
@@ -71,6 +72,7 @@ def a_full_conversation(runtime: Runtime, chat: Chat) -> str:
         )
         tx.db.add(WebOutboxRow(session_key=key, body=tx.keys.encrypt("{}"), created_at=now))
         tx.keep_copy("sms", key, COPY_REF, None, now)  # due only when the conversation ends
+        answers.keep(tx, "answer-of-the-cascade", key, '{"replies": []}', now)
     return key
 
 
@@ -195,10 +197,10 @@ def test_a_session_deleted_with_plain_sql_leaves_its_provider_copy_unlinked_and_
     runtime: Runtime, chat: Chat
 ) -> None:
     key = a_full_conversation(runtime, chat)
-    assert runtime.store.due_copies("sms", utcnow(), 10) == []
+    assert runtime.store.copies.due("sms", utcnow(), 10) == []
     delete_with_plain_sql(runtime.store.engine, key)
     assert the_copy(runtime.store.engine) == (None, 0)
-    assert [copy.ref for copy in runtime.store.due_copies("sms", utcnow(), 10)] == [COPY_REF]
+    assert [copy.ref for copy in runtime.store.copies.due("sms", utcnow(), 10)] == [COPY_REF]
 
 
 # -- rows as migration 0005 left them -----------------------------------------------------------

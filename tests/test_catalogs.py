@@ -24,7 +24,7 @@ from bot.core.messages import Outcome
 from bot.core.rights import RightsCard, RightsCards
 from bot.core.safety import read_safety_words
 from bot.store.models import AdvocateRow
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.clock import utcnow
 from common.text import fold
 from common.yamlfile import read_yaml

@@ -23,7 +23,7 @@ from tests.haven_cli import HAVEN, Haven, Line, parse_output
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVE_TIMEOUT = 20
+SERVE_TIMEOUT = 60
 
 OUTCOME_KEYS = {"replies", "lang", "intent", "confidence", "flow", "handoff", "exited"}
 MENU_OPTIONS = ["help", "rights", "signs", "person", "language"]

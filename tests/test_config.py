@@ -58,6 +58,18 @@ def test_production_refuses_a_short_secret() -> None:
         settings.check_production()
 
 
+def test_production_refuses_a_rasa_url_without_its_token() -> None:
+    settings = Settings(
+        env="production",
+        secret_key="s" * 40,
+        encryption_keys=Fernet.generate_key().decode(),
+        database_url="postgresql+psycopg://haven@db/haven",
+        rasa_url="http://rasa:5005",
+    )
+    with pytest.raises(ConfigError, match="HAVEN_RASA_TOKEN"):
+        settings.check_production()
+
+
 def test_env_example_lists_every_setting() -> None:
     from pathlib import Path
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 
+import pytest
 from sqlalchemy import select
 
 from bot.console.auth import PREFIX
 from bot.console.chats_api import HANDOFFS_CLOSED
 from bot.console.models import MAX_NOTE_CHARS
+from bot.runtime import Content, Understanding
 from bot.store.models import NoteRow, WebOutboxRow
 from common.clock import utcnow
-from tests.console_harness import Console
+from tests.console_harness import Console, open_console
+from tests.settings import SettingsMaker
+from tests.test_postgres import postgres_url  # noqa: F401 (a fixture, asked for by name)
 
 
 def notes_kept(console: Console) -> int:
@@ -166,23 +172,55 @@ def test_a_reply_reaches_the_web_chat_page_once(console: Console) -> None:
         assert tx.db.scalars(select(WebOutboxRow)).all() == []  # acknowledged, then deleted
 
 
-def test_four_replies_reach_the_web_chat_page_through_its_cursor(console: Console) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def console_on(
+    request: pytest.FixtureRequest,
+    settings_with: SettingsMaker,
+    understanding: Understanding,
+    content: Content,
+) -> Iterator[Console]:
+    """The console on the suite's SQLite file, or on a fresh PostgreSQL database."""
+    make = settings_with
+    if request.param == "postgres":
+        make = partial(settings_with, database_url=request.getfixturevalue("postgres_url"))
+    with open_console(make, understanding, content) as opened:
+        yield opened
+
+
+def test_four_replies_a_transfer_and_the_close_reach_the_web_chat_page_in_order(
+    console_on: Console,
+) -> None:
     """The page asks every few seconds for what came after the last item it showed, which
     acknowledges (deletes) that item. Before ids were never reused, the next reply took the
-    deleted item's id and was deleted unseen: the page showed one reply of four."""
-    page = console.queue_web()
-    ana = console.login("ana")
-    chat = console.claimed(ana)
+    deleted item's id and was deleted unseen: the page showed one reply of four, and neither
+    the transfer nor the closing. (The transfer is told by the advocate who takes over:
+    Haven sends no notice of its own for it yet.)"""
+    page = console_on.queue_web()
+    ana, ben = console_on.login("ana"), console_on.login("ben")
+    chat = console_on.claimed(ana)
     shown: list[str] = []
     after = 0
+
+    def page_polls() -> None:  # the page's timer, once with the news and once after it
+        nonlocal after
+        for _ in range(2):
+            for item in page.get(f"/chat/inbox?after={after}").json()["items"]:
+                shown.extend(reply["text"] for reply in item["replies"])
+                after = max(after, item["id"])
+
     for n in range(1, 5):
         sent = ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": f"Reply {n}."})
         assert sent.status_code == 200
-        for _ in range(2):  # the page's timer, once with the reply and once after it
-            for item in page.get(f"/chat/inbox?after={after}").json()["items"]:
-                shown.append(item["replies"][0]["text"])
-                after = max(after, item["id"])
-    assert shown == ["Reply 1.", "Reply 2.", "Reply 3.", "Reply 4."]
+        page_polls()
+    assert ana.post(f"{PREFIX}/conversations/{chat}/transfer", json={"to": "ben"}).is_success
+    taking_over = {"text": "I'm Ben: Ana handed your chat to me."}
+    assert ben.post(f"{PREFIX}/conversations/{chat}/messages", json=taking_over).is_success
+    page_polls()
+    assert ben.post(f"{PREFIX}/conversations/{chat}/close", json={}).json()["told"] is True
+    page_polls()
+    *replies, closing = shown
+    assert replies == ["Reply 1.", "Reply 2.", "Reply 3.", "Reply 4.", taking_over["text"]]
+    assert closing.startswith("The chat with the person has ended.")
 
 
 def test_an_unacknowledged_web_reply_is_given_again(console: Console) -> None:

@@ -30,7 +30,7 @@ from bot.core.messages import Outcome
 from bot.core.safety import read_safety_words
 from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import HandoffRow
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.text import fold
 from common.yamlfile import read_yaml
 from tests.conftest import Chat

@@ -14,7 +14,7 @@ from bot.console.auth import PREFIX
 from bot.core.catalog import Catalogs
 from bot.core.minors import AgeReader
 from bot.runtime import Runtime
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.text import fold
 from tests.conftest import Chat
 from tests.console_harness import Console, first_in_queue

@@ -190,7 +190,7 @@ def test_a_session_deleted_with_plain_sql_leaves_its_provider_copy_unlinked_and_
     pg_runtime: Runtime,
 ) -> None:
     key = a_full_conversation(pg_runtime, Chat(pg_runtime.engine))
-    assert pg_runtime.store.due_copies("sms", utcnow(), 10) == []
+    assert pg_runtime.store.copies.due("sms", utcnow(), 10) == []
     delete_with_plain_sql(pg_runtime.store.engine, key)
     assert the_copy(pg_runtime.store.engine) == (None, 0)
-    assert [copy.ref for copy in pg_runtime.store.due_copies("sms", utcnow(), 10)] == [COPY_REF]
+    assert [copy.ref for copy in pg_runtime.store.copies.due("sms", utcnow(), 10)] == [COPY_REF]

@@ -23,7 +23,7 @@ from bot.core.safety import Action, read_safety_words
 from bot.core.states import Handoff
 from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import AdvocateRow, HandoffRow
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.clock import utcnow
 from common.text import normalize
 from nlu.training_data import read_examples

@@ -22,7 +22,7 @@ from bot.core.listing import dial, render
 from bot.core.rights import RightsCards
 from bot.core.safety import read_safety_words
 from bot.store.db import make_engine, upgrade
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.clock import utcnow
 from common.text import fold
 from resources_db.importer import import_path

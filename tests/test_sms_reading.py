@@ -33,7 +33,7 @@ from bot.core.safety import EMERGENCY_FLOW, read_safety_words
 from bot.core.segments import segments
 from bot.runtime import Content, Runtime, Understanding, build_runtime
 from bot.store.models import AdvocateRow
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.clock import utcnow
 from common.text import fold
 from resources_db.lookup import MAX_RESULTS, Directory, Query, Resource

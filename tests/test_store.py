@@ -8,8 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.core.messages import Inbound, ProviderCopy
+from bot.jobs import purge_once
 from bot.runtime import Runtime
-from bot.store.models import MessageRow, NoteRow, ProviderCopyRow, SessionRow
+from bot.store import answers
+from bot.store.models import AnswerRow, MessageRow, NoteRow, ProviderCopyRow, SessionRow
 from common.clock import utcnow
 from tests.conftest import Chat
 
@@ -89,6 +91,44 @@ def test_purge_forgets_old_delivery_receipts(runtime: Runtime, chat: Chat) -> No
     assert counts.receipts == 1
 
 
+def kept_answers(runtime: Runtime) -> int:
+    with runtime.store.transaction() as tx:
+        return len(tx.db.scalars(select(AnswerRow.digest)).all())
+
+
+def test_a_redelivered_message_is_answered_again_with_the_replies_kept(chat: Chat) -> None:
+    first = chat.say("hi", provider_id="SM7")
+    again = chat.say("hi", provider_id="SM7")
+    assert again.duplicate is True
+    assert again.replies == first.replies
+    assert again.receipt == first.receipt is not None
+
+
+def test_a_redelivered_message_whose_replies_went_out_gets_nothing(
+    runtime: Runtime, chat: Chat
+) -> None:
+    first = chat.say("hi", provider_id="SM8")
+    assert first.receipt is not None
+    answers.sent(runtime.store, first.receipt)
+    again = chat.say("hi", provider_id="SM8")
+    assert again.duplicate is True and again.replies == ()
+
+
+def test_kept_replies_are_erased_with_their_conversation(runtime: Runtime, chat: Chat) -> None:
+    chat.say("hi", provider_id="SM9")
+    assert kept_answers(runtime) == 1
+    chat.say("exit")
+    assert kept_answers(runtime) == 0
+    assert chat.say("hi", provider_id="SM9").replies == ()
+
+
+def test_the_purge_forgets_kept_replies_after_a_day(runtime: Runtime, chat: Chat) -> None:
+    chat.say("hi", provider_id="SM10", at=utcnow() - timedelta(hours=25))
+    chat.say("menu", provider_id="SM11")
+    purge_once(runtime.store, retention=7 * 86400, audit_retention=180 * 86400)
+    assert kept_answers(runtime) == 1
+
+
 def test_deleted_ciphertext_leaves_no_residue_in_the_sqlite_file_or_its_log(
     runtime: Runtime, chat: Chat, tmp_path: Path
 ) -> None:
@@ -143,7 +183,7 @@ def _keep(runtime: Runtime, key: str, ref: str, due_at: datetime | None = None) 
 
 
 def _due(runtime: Runtime, now: datetime | None = None) -> list[str]:
-    return sorted(copy.ref for copy in runtime.store.due_copies("sms", now or utcnow(), 10))
+    return sorted(copy.ref for copy in runtime.store.copies.due("sms", now or utcnow(), 10))
 
 
 def test_copies_wait_for_their_time_while_their_conversation_lives(
@@ -172,8 +212,8 @@ def test_a_failed_deletion_waits_for_its_retry_after_the_conversation_is_gone(
     chat.say("hi")
     _keep(runtime, _key(runtime, chat.sender), "SM-1")
     chat.say("EXIT")
-    (copy,) = runtime.store.due_copies("sms", utcnow(), 10)
-    runtime.store.copy_retry(copy.digest, utcnow() + timedelta(minutes=5))
+    (copy,) = runtime.store.copies.claim("sms", utcnow(), 10)
+    runtime.store.copies.retry({copy.digest: utcnow() + timedelta(minutes=5)})
     assert _due(runtime) == []
     assert _due(runtime, utcnow() + timedelta(minutes=6)) == ["SM-1"]
 

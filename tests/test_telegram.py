@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from telegram import Update
 
 from bot.app import create_app
 from bot.channels.telegram.channel import TelegramChannel
@@ -194,6 +195,18 @@ def test_a_redelivered_update_is_not_answered_twice(telegram: Telegram) -> None:
     count = len(telegram.api.of("sendMessage"))
     assert telegram.post(update).status_code == 200
     assert len(telegram.api.of("sendMessage")) == count
+
+
+def test_an_update_handled_by_a_worker_that_stopped_before_answering_is_answered_on_redelivery(
+    telegram: Telegram,
+) -> None:
+    update = telegram.message("hi")
+    inbound = telegram.channel.parse(Update.de_json(update, telegram.channel.client.bot))
+    assert inbound is not None
+    telegram.runtime.engine.handle(inbound)  # committed; the worker died before sending
+    assert telegram.api.of("sendMessage") == []
+    assert telegram.post(update).status_code == 200
+    assert telegram.api.of("sendMessage")[0]["text"].startswith("Hi, I'm Haven")
 
 
 # -- deletion on the phone ------------------------------------------------------------------------
@@ -391,7 +404,7 @@ def set_aside(runtime: Runtime, ref: str, channel: str = "telegram") -> bool:
     with store.reading() as tx:
         row = tx.db.get(ProviderCopyRow, digest)
         kept = row is not None and row.set_aside_at is not None
-    due = store.due_copies(channel, utcnow() + timedelta(days=30), 1000)
+    due = store.copies.due(channel, utcnow() + timedelta(days=30), 1000)
     return kept and ref not in [copy.ref for copy in due]
 
 
@@ -424,7 +437,7 @@ def test_a_deletion_telegram_refuses_for_good_is_set_aside(telegram: Telegram) -
     assert telegram.client.portal.call(delete_due, now + timedelta(hours=2)) == 0
     assert telegram.api.failures["deleteMessages"] == []  # refused once
     assert telegram.api.of("deleteMessages") == []  # and not asked again (it would have worked)
-    assert telegram.runtime.store.due_copies("telegram", now + timedelta(days=1), 100) == []
+    assert telegram.runtime.store.copies.due("telegram", now + timedelta(days=1), 100) == []
 
 
 # -- the command line --------------------------------------------------------------------------

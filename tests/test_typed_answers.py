@@ -18,7 +18,7 @@ from bot.core.flows import Option, Step, load_flows
 from bot.core.interpreter import Turn
 from bot.core.safety import Action, read_safety_words
 from bot.runtime import Content, Runtime, Understanding, build_runtime
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.text import find_words, normalize
 from common.yamlfile import read_yaml
 from nlu.lookups import need_synonyms

@@ -60,8 +60,17 @@ class Channel(Protocol[RawT_contra, RenderedT_co]):
         """Delete the provider's copies that are due; how many went (0 where it keeps none)."""
         ...
 
+    @property
+    def state(self) -> str:
+        """``ok``; ``connecting``; or ``degraded: <why>`` while its provider cannot be reached,
+        in words that name no one (``GET /readyz`` shows it)."""
+        ...
+
     async def start(self) -> None:
-        """Open what the channel needs while the server runs (its provider's client)."""
+        """Open what the channel needs while the server runs (its provider's client).
+
+        Never fails the server: a provider that cannot be reached is connected in the
+        background meanwhile, and ``state`` says so."""
         ...
 
     async def stop(self) -> None: ...
@@ -70,6 +79,10 @@ class Channel(Protocol[RawT_contra, RenderedT_co]):
 class NoProvider:
     """For a channel with no provider behind it (the web chat, the terminal): no client to
     start or stop, and no copies kept anywhere else to delete."""
+
+    @property
+    def state(self) -> str:
+        return "ok"
 
     async def delete_copies(self) -> int:
         return 0

@@ -4,7 +4,10 @@ A reply is retried on the spot, a few times (``Backoff.retrying``, with tenacity
 since the person is waiting for it. A deletion that fails is tried again by a
 later round of the server's deletion job, after ``Backoff.pause`` for the number
 of failures so far, which the database counts; so a provider that is down for
-an hour is asked less and less often, and no request waits for it.
+an hour is asked less and less often, and no request waits for it. A client that
+could not connect at start-up tries again in the background (``bot.channels.connection``)
+after ``Backoff.jittered`` pauses, so that workers which lost a provider together do not
+all ask it again at the same moment.
 
 Telegram's 429s are not retried here: python-telegram-bot's ``AIORateLimiter``
 already waits out their ``retry_after`` and holds every other request back
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +42,10 @@ class Backoff:
         """How long to wait after ``failures`` failures in a row (1 or more)."""
         doubling: int = 2 ** (failures - 1)
         return min(self.first * doubling, self.longest)
+
+    def jittered(self, failures: int) -> timedelta:
+        """``pause`` shortened at random by up to a half: never longer than the longest."""
+        return self.pause(failures) * random.uniform(0.5, 1.0)
 
     def retrying(
         self, event: str, passing: Callable[[BaseException], bool], sleep: Sleep = asyncio.sleep
@@ -74,3 +82,6 @@ SENDING = Backoff(first=timedelta(seconds=0.5), longest=timedelta(seconds=4), at
 DELETING = Backoff(first=timedelta(seconds=5), longest=timedelta(hours=1))
 """A provider's copy: tried again by the deletion job, 5 s after a first failure, then
 10 s, 20 s and so on, at most an hour apart."""
+CONNECTING = Backoff(first=timedelta(seconds=1), longest=timedelta(minutes=1))
+"""A provider's client that could not connect: tried again about 1 s later, then 2 s, 4 s
+and so on (each jittered), at most a minute apart, until it connects or the server stops."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.console.models import CannedText
 from bot.core.actions import Actions
 from bot.core.catalog import Catalogs
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 
 
 def canned_responses(

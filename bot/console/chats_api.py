@@ -160,11 +160,9 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
                 tx.lock(row.session_key)  # numbered after the messages committed before it
             if row is None or not tx.session_exists(row.session_key):
                 return None  # the person erased the chat while the reply was on its way
-            line = tx.append_message(
+            return tx.append_message(
                 row.session_key, Direction.ADVOCATE, outcome.replies[0].text, utcnow()
             )
-            tx.db.flush()
-            return line.id
 
     @router.post("/conversations/{conversation_id}/notes", status_code=201)
     def add_note(conversation_id: str, note: Note, advocate: Changer) -> NoteShown:

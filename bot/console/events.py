@@ -1,12 +1,14 @@
 """The console's live stream, ``GET /advocate/api/events`` (Server-Sent Events).
 
-Each open stream looks at the database about once a second and sends what
-changed: ``queue`` (the waiting chats, in order), ``held`` (the chats this
+Each open stream looks at the database about once a second, and at once when any
+worker commits a change it shows (PostgreSQL's ``NOTIFY``, ``bot.console.listen``); it
+sends what changed: ``queue`` (the waiting chats, in order), ``held`` (the chats this
 advocate holds) and ``message`` (a new message in a chat this advocate holds;
 admins too get only their own, so that reading another's chat is always a
 ``viewed`` entry in the audit log). Reading the
 database rather than a process's memory means any worker may serve the stream
-and any other worker may take the message. The stream ends with ``signed_out``
+and any other worker may take the message; the poll alone tells of a change on
+SQLite, and of a session that timed out. The stream ends with ``signed_out``
 when the session ends or times out; watching does not count as activity.
 
 FastAPI writes the events and, when nothing was sent for 15 seconds, a comment
@@ -15,7 +17,6 @@ that keeps proxies from closing a quiet stream.
 (No ``from __future__ import annotations``: FastAPI reads the annotations.)
 """
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -27,12 +28,14 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.console.accounts import Advocate
 from bot.console.auth import PREFIX, ConsoleAuth
+from bot.console.listen import Wakeups
 from bot.console.models import ConversationItem, ConversationList, NewMessage
 from bot.console.view import conversation_item, held_by, waiting
 from bot.store.models import MessageRow
 from bot.store.store import Store
 
 POLL_SECONDS = 1.0
+"""The longest a stream goes without looking, woken or not."""
 RETRY_MILLISECONDS = 3000
 """How long a browser waits before reconnecting a dropped stream."""
 DESCRIPTION = """Server-Sent Events, each with JSON data:
@@ -104,6 +107,7 @@ def starting_point(store: Store, last_event_id: str | None) -> int:
 
 def events_router(store: Store, auth: ConsoleAuth) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=["advocate console"])
+    wakeups = Wakeups.of(store.engine)
     Viewer = Annotated[Advocate, Depends(auth.viewer)]  # noqa: N806 (a type)
 
     def start(last_event_id: Annotated[str | None, Header()] = None) -> int:
@@ -120,11 +124,12 @@ def events_router(store: Store, auth: ConsoleAuth) -> APIRouter:
         watch = Watch(after)
         yield ServerSentEvent(retry=RETRY_MILLISECONDS)
         while not await request.is_disconnected():
+            ticket = wakeups.ticket()
             if not await run_in_threadpool(auth.still_signed_in, request):
                 yield ServerSentEvent(event="signed_out", data={})
                 return
             for event in await run_in_threadpool(changes, store, advocate, watch):
                 yield event
-            await asyncio.sleep(POLL_SECONDS)
+            await wakeups.wait(ticket, POLL_SECONDS)
 
     return router

@@ -21,7 +21,7 @@ from bot.core.listing import render
 from bot.core.rights import RightsCard, RightsCards, card_details
 from bot.handoff.availability import Outlook
 from bot.handoff.notices import Notices
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from resources_db.countries import country_name
 from resources_db.lookup import Directory, Place, Query, Resource
 

@@ -27,8 +27,10 @@ from bot.core.safety import Action, Match, SafetyLayer
 from bot.core.states import ACTIVE, Direction, Handoff
 from bot.handoff.queue import enqueue, handoff_of, raise_priority
 from bot.handoff.waiting import Waiting
+from bot.store import answers
 from bot.store.crypto import KeyRing
-from bot.store.store import Conversation, Store, Transaction
+from bot.store.records import Conversation
+from bot.store.store import Store, Transaction
 from common.text import clean
 from nlu.language import LanguageGuesser
 from nlu.result import Interpreter
@@ -87,19 +89,26 @@ class Engine:
     def _handle_once(self, inbound: Inbound) -> Outcome:
         key = self.keys.session_key(inbound.channel, inbound.sender)
         text = clean(inbound.text, self.settings.max_text)
+        digest = None
         with self.store.transaction() as tx:
             tx.lock(key)  # before any row is written, as every transaction does
             if inbound.provider_id is not None:
                 digest = self.keys.digest("delivery", f"{inbound.channel}:{inbound.provider_id}")
                 if not tx.first_delivery(digest, inbound.received_at):
-                    log.info("event=redelivery_dropped session=%s", key[:12])
-                    return Outcome(replies=(), language=None, flow=None, duplicate=True)
-            if inbound.copy is not None:
-                # Before answering, so that a quick exit makes this copy due too.
-                tx.keep_copy(
-                    inbound.channel, key, inbound.copy.ref, inbound.copy.due_at, inbound.received_at
-                )
+                    return self._redelivered(tx, key, digest)
             outcome = self._answer(tx, key, inbound, text)
+            if digest is not None and outcome.replies and not outcome.exited:
+                answers.keep(tx, digest, key, outcome.kept(), inbound.received_at)
+                outcome = outcome.keeping(digest)
+            if inbound.copy is not None:
+                # Linked to the conversation it joined; after a quick exit, due at once.
+                tx.keep_copy(
+                    inbound.channel,
+                    None if outcome.exited else key,
+                    inbound.copy.ref,
+                    inbound.copy.due_at,
+                    inbound.received_at,
+                )
         log.info(
             "event=message_handled session=%s replies=%d exited=%s",
             key[:12],
@@ -107,6 +116,16 @@ class Engine:
             outcome.exited,
         )
         return outcome
+
+    @staticmethod
+    def _redelivered(tx: Transaction, key: str, digest: str) -> Outcome:
+        """A message handled before: its replies again where they may not have gone out
+        (the worker that handled it stopped before its channel answered), else nothing."""
+        kept = answers.kept(tx, digest)
+        log.info("event=redelivery session=%s answered_again=%s", key[:12], kept is not None)
+        if kept is None:
+            return Outcome(replies=(), language=None, flow=None, duplicate=True)
+        return Outcome.again(kept, digest)
 
     # -- the order of things ------------------------------------------------------------
 
@@ -165,9 +184,9 @@ class Engine:
             raise_priority(tx, key)
         tx.save(conversation)
         outcome = self._outcome(turn, exited=False)
-        tx.append_message(key, Direction.IN, said, now)
-        for reply in outcome.replies:
-            tx.append_message(key, Direction.OUT, reply.text, now)
+        tx.append_messages(
+            key, [(Direction.IN, said), *((Direction.OUT, r.text) for r in outcome.replies)], now
+        )
         return outcome
 
     def _route(self, turn: Turn, inbound: Inbound, text: str, match: Match | None) -> None:

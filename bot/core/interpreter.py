@@ -30,7 +30,7 @@ from bot.core.safety import (
     model_asks_exit,
     model_says_delete,
 )
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.text import normalize
 from nlu.language import LanguageGuesser
 from nlu.result import Interpreter, Parse

@@ -6,7 +6,8 @@ knows nothing of flows, and the engine nothing of any channel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.core.states import ACTIVE, Handoff
@@ -74,6 +75,47 @@ class Outcome:
     duplicate: bool = False
     started: bool = False
     """This message opened a new conversation (a channel may set up its controls)."""
+    receipt: str | None = None
+    """Where the replies are kept until the channel says they went out
+    (``bot.store.answers``); None where nothing is kept."""
+
+    def kept(self) -> str:
+        """The replies as kept for a redelivery (``again``)."""
+        replies = [
+            {
+                "text": reply.text,
+                "options": [[choice.id, choice.label] for choice in reply.options],
+                "rtl": reply.right_to_left,
+            }
+            for reply in self.replies
+        ]
+        body = {"replies": replies, "language": self.language, "handoff": self.handoff.value}
+        return json.dumps(body, ensure_ascii=False)
+
+    @classmethod
+    def again(cls, kept: str, receipt: str) -> Outcome:
+        """The outcome of a message already handled, for its redelivery: its replies,
+        which may not have reached the person."""
+        body = json.loads(kept)
+        replies = tuple(
+            Reply(
+                reply["text"],
+                tuple(Choice(id_, label) for id_, label in reply["options"]),
+                reply["rtl"],
+            )
+            for reply in body["replies"]
+        )
+        return cls(
+            replies=replies,
+            language=body["language"],
+            flow=None,
+            handoff=Handoff(body["handoff"]),
+            duplicate=True,
+            receipt=receipt,
+        )
+
+    def keeping(self, receipt: str) -> Outcome:
+        return replace(self, receipt=receipt)
 
     @property
     def with_person(self) -> bool:

@@ -25,7 +25,7 @@ from bot.core.catalog import SOURCE_LANGUAGE
 from bot.core.interpreter import FlowInterpreter, Turn
 from bot.core.listing import render
 from bot.core.safety import Action, Match
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.text import find_words, normalize
 from common.yamlfile import read_yaml
 from resources_db.lookup import Query

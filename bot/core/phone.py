@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.core.catalog import SOURCE_LANGUAGE, Catalogs
 from bot.core.flows import Step
 from bot.core.safety import DELETE_FLOW, LEAVE_FLOW
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from common.text import find_words, normalize, on_word_boundary
 from common.yamlfile import read_yaml
 

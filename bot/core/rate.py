@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 
 
 def count_message(conversation: Conversation, now: datetime, count: int, window: int) -> bool:

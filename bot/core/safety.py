@@ -17,7 +17,8 @@ from typing import Any
 
 from babel import Locale
 
-from common.text import find_words, normalize, on_word_boundary
+from common.phrases import PhraseIndex
+from common.text import normalize, on_word_boundary
 from common.yamlfile import read_yaml
 
 
@@ -171,9 +172,16 @@ class SafetyLayer:
         courtesy: frozenset[str] = frozenset(),
     ) -> None:
         self._whole = whole
-        self._phrases = phrases
+        self._phrases = PhraseIndex(
+            [(phrase, (action, lang)) for action in PRIORITY for phrase, lang in phrases[action]]
+        )
         self._language_names = language_names
-        self._courtesy = sorted(courtesy, key=len, reverse=True)
+        self._opening: dict[str, list[str]] = {}
+        """The courtesies by their first character, longest first; ``_closing`` by their last."""
+        self._closing: dict[str, list[str]] = {}
+        for word in sorted(courtesy, key=len, reverse=True):
+            self._opening.setdefault(word[0], []).append(word)
+            self._closing.setdefault(word[-1], []).append(word)
 
     @classmethod
     def load(cls, directory: Path, languages: list[str]) -> SafetyLayer:
@@ -198,10 +206,14 @@ class SafetyLayer:
         folded = normalize(text)
         if not folded:
             return None
+        bare = self._bare(folded)
+        phrased: dict[Action, str] = {}
+        for action, lang in self._phrases.found(folded):
+            phrased.setdefault(action, lang)
         for action in PRIORITY:
-            lang = self._find(folded, action)
-            if lang is not None:
-                return Match(action, lang)
+            found = self._whole_word(folded, bare, action) or phrased.get(action)
+            if found is not None:
+                return Match(action, found)
         chosen = self._language_names.get(folded)
         if chosen is not None:
             return Match(Action.SET_LANGUAGE, chosen)
@@ -209,31 +221,30 @@ class SafetyLayer:
 
     def finds(self, text: str, action: Action) -> bool:
         """Whether the message also holds ``action``'s words (where another action won)."""
-        return self._find(normalize(text), action) is not None
+        folded = normalize(text)
+        bare = self._bare(folded)
+        if self._whole_word(folded, bare, action) is not None:
+            return True
+        return any(found is action for found, _lang in self._phrases.found(folded))
 
-    def _find(self, folded: str, action: Action) -> str | None:
-        """The language of the first of ``action``'s words in a normalised message."""
-        lang = self._whole[action].get(folded)
-        if lang is None and self._courtesy:
-            lang = self._whole[action].get(self._bare(folded))
-        if lang is not None:
-            return lang
-        for phrase, lang in self._phrases[action]:
-            if phrase in folded and find_words(folded, phrase) != -1:
-                return lang
-        return None
+    def _whole_word(self, folded: str, bare: str, action: Action) -> str | None:
+        """The language in which the whole message, courtesies aside, is one of ``action``'s."""
+        return self._whole[action].get(folded) or self._whole[action].get(bare)
 
     def _bare(self, folded: str) -> str:
         """The message without the courtesies around it: "exit please" is "exit"."""
         stripped = True
         while stripped and folded:
             stripped = False
-            for word in self._courtesy:
-                end = len(folded)
+            for word in self._opening.get(folded[0], ()):
                 if folded.startswith(word) and on_word_boundary(folded, 0, len(word)):
                     folded, stripped = folded[len(word) :].strip(), True
-                elif folded.endswith(word) and on_word_boundary(folded, end - len(word), end):
+                    break
+            end = len(folded)
+            for word in self._closing.get(folded[-1], ()) if folded else ():
+                if folded.endswith(word) and on_word_boundary(folded, end - len(word), end):
                     folded, stripped = folded[: -len(word)].strip(), True
+                    break
         return folded
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.catalog import Catalogs
-from bot.store.store import Conversation
+from bot.store.records import Conversation
 from resources_db.countries import country_name, find_spot
 from resources_db.gazetteer import Spot, gazetteer
 from resources_db.lookup import Place

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from bot.core.states import Direction, Handoff
 from bot.handoff.availability import OpeningHours
 from bot.store.models import HandoffRow
-from bot.store.store import Conversation, Transaction
+from bot.store.records import Conversation
+from bot.store.store import Transaction
 from common.clock import aware
 
 EMERGENCY_PRIORITY = 1

@@ -27,7 +27,8 @@ from bot.handoff.queue import (
     withdraw_consent,
 )
 from bot.store.models import HandoffRow
-from bot.store.store import Conversation, Transaction
+from bot.store.records import Conversation
+from bot.store.store import Transaction
 
 STILL = {Handoff.QUEUED: "queue.still_waiting", Handoff.ASSIGNED: "queue.still_with"}
 

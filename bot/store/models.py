@@ -78,6 +78,23 @@ class ReceiptRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class AnswerRow(Base):
+    """Haven's replies to one provider message, encrypted, until its channel sent them.
+
+    A worker that dies after committing a turn and before answering leaves the provider
+    to deliver the message again; the receipt recognises it, and this row lets the
+    redelivery be answered rather than dropped (``digest`` is the receipt's). The
+    database deletes it with its conversation.
+    """
+
+    __tablename__ = "answers"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(64), of_session("answers"), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ErasureRow(Base):
     """A conversation erased a moment ago, by its key alone: no content, no time but the erasure's.
 
@@ -97,7 +114,7 @@ class ProviderCopyRow(Base):
     ``ref`` is the provider's id, encrypted; ``digest`` its keyed digest, to find the
     row again from a delivery callback. Rows outlive their conversation on purpose:
     when it is deleted the database unlinks them (``session_key`` becomes empty),
-    and an unlinked copy not yet tried is due at once (``Store.due_copies``).
+    and an unlinked copy not yet tried is due at once (``bot.store.copies``).
     ``due_at`` is empty while the message is not yet final (still being sent), and
     for copies deleted only when the conversation ends.
     """
@@ -116,6 +133,10 @@ class ProviderCopyRow(Base):
     set_aside_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When its deletion failed for a reason that will not pass (a malformed id): it is no
     longer due, and the purge deletes the row after the retention period."""
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    """The worker deleting it now (``bot.store.copies``): no other worker takes it..."""
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """...until then, when a worker killed mid-round has left it to the others."""
 
 
 class HandoffRow(Base):

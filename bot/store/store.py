@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.states import Direction, Handoff
+from bot.store import statements
+from bot.store.copies import Copies
 from bot.store.crypto import KeyRing
 from bot.store.db import BUSY_TIMEOUT, checkpoint, writing
 from bot.store.models import (
@@ -34,7 +35,7 @@ from bot.store.models import (
     ReceiptRow,
     SessionRow,
 )
-from bot.store.records import DueCopy, PurgeCounts
+from bot.store.records import Conversation, Line, PurgeCounts
 from bot.store.writes import Writers, take
 from common.clock import aware, utcnow
 
@@ -42,50 +43,33 @@ log = logging.getLogger(__name__)
 
 ERASURE_KEPT = timedelta(minutes=10)
 """How long an erasure is remembered: far longer than any message can be on its way."""
-
-
-@dataclass
-class Conversation:
-    """The state of one conversation between two messages."""
-
-    key: str
-    channel: str
-    language: str
-    flow: str
-    step: str
-    created_at: datetime
-    last_active: datetime
-    rate_window_start: datetime
-    misses: int = 0
-    handoff: Handoff = Handoff.NONE
-    rate_count: int = 0
-    rate_notified: bool = False
-    vars: dict[str, Any] = field(default_factory=dict)
-    is_new: bool = False
-
-
-@dataclass(frozen=True)
-class Line:
-    """One message of a transcript: ``in`` from the person, ``out`` from Haven,
-    ``adv`` from an advocate, ``sys`` a note for advocates (an SMS that did not arrive)."""
-
-    id: int
-    direction: Direction
-    text: str
-    at: datetime
+PURGE_LOCK = (0x68617665, 1)
+"""PostgreSQL's advisory lock of the purge, two 32-bit numbers: a key space apart from the
+conversations' 64-bit ones (``bot.store.writes.take``)."""
 
 
 class Transaction:
-    """The operations of one inbound message, inside one database transaction."""
+    """The operations of one inbound message, inside one database transaction.
+
+    The rows of a turn (the conversation, its transcript, the receipt and the copy) are
+    written as Core statements on the transaction's connection (``bot.store.statements``);
+    the rarer rows (handoffs, accounts) go through the ORM session ``db``.
+    """
 
     def __init__(self, db: Session, keys: KeyRing) -> None:
         self.db = db
         self.keys = keys
-        self._unlinked: dict[str, list[ProviderCopyRow]] = {}
-        """Copies kept for a conversation not saved yet, by its key (see ``keep_copy``)."""
         self._locked: set[str] = set()
         self.wiped = False
         """A conversation was erased: the store empties SQLite's log after the commit."""
+
+    @property
+    def connection(self) -> Connection:
+        return self.db.connection()
+
+    @property
+    def dialect(self) -> str:
+        return self.db.get_bind().dialect.name
 
     def lock(self, key: str) -> None:
         """Take the conversation ``key`` until the commit: others wait for it
@@ -96,8 +80,7 @@ class Transaction:
 
     def load(self, key: str) -> Conversation | None:
         self.lock(key)
-        with self.db.no_autoflush:
-            row = self.db.get(SessionRow, key, with_for_update=True)
+        row = self.connection.execute(statements.LOAD_SESSION, {"key": key}).first()
         if row is None:
             return None
         return Conversation(
@@ -117,33 +100,54 @@ class Transaction:
         )
 
     def save(self, conversation: Conversation) -> None:
-        row = self.db.get(SessionRow, conversation.key)
-        if row is None:
-            row = SessionRow(key=conversation.key, created_at=conversation.created_at)
-            self.db.add(row)
-        row.channel = conversation.channel
-        row.language = conversation.language
-        row.flow = conversation.flow
-        row.step = conversation.step
-        row.misses = conversation.misses
-        row.handoff = conversation.handoff
-        row.last_active = conversation.last_active
-        row.rate_window_start = conversation.rate_window_start
-        row.rate_count = conversation.rate_count
-        row.rate_notified = conversation.rate_notified
-        row.data = self.keys.encrypt(json.dumps(conversation.vars, ensure_ascii=False))
-        self.db.flush()  # the session first: the flush does not order rows by foreign key
-        for copy in self._unlinked.pop(conversation.key, []):
-            copy.session_key = conversation.key
-        self.db.flush()
-
-    def append_message(self, key: str, direction: Direction, text: str, at: datetime) -> MessageRow:
-        """Add a message to the transcript; its id is known once the session is flushed."""
-        row = MessageRow(
-            session_key=key, direction=direction, body=self.keys.encrypt(text), created_at=at
+        """Write the conversation, new or not, in one statement."""
+        self.connection.execute(
+            statements.save_session(self.dialect),
+            {
+                "key": conversation.key,
+                "channel": conversation.channel,
+                "language": conversation.language,
+                "flow": conversation.flow,
+                "step": conversation.step,
+                "misses": conversation.misses,
+                "handoff": conversation.handoff.value,
+                "data": self.keys.encrypt(json.dumps(conversation.vars, ensure_ascii=False)),
+                "created_at": conversation.created_at,
+                "last_active": conversation.last_active,
+                "rate_window_start": conversation.rate_window_start,
+                "rate_count": conversation.rate_count,
+                "rate_notified": conversation.rate_notified,
+            },
         )
-        self.db.add(row)
-        return row
+
+    def append_message(self, key: str, direction: Direction, text: str, at: datetime) -> int:
+        """Add a message to the transcript of a saved conversation; returns its id."""
+        added = self.connection.execute(
+            insert(MessageRow).returning(MessageRow.id),
+            {
+                "session_key": key,
+                "direction": direction,
+                "body": self.keys.encrypt(text),
+                "created_at": at,
+            },
+        )
+        return int(added.scalar_one())
+
+    def append_messages(
+        self, key: str, lines: Iterable[tuple[Direction, str]], at: datetime
+    ) -> None:
+        """Add several messages to a saved conversation's transcript, in order, at once."""
+        rows = [
+            {
+                "session_key": key,
+                "direction": direction,
+                "body": self.keys.encrypt(text),
+                "created_at": at,
+            }
+            for direction, text in lines
+        ]
+        if rows:
+            self.connection.execute(insert(MessageRow), rows)
 
     def transcript(self, key: str) -> list[tuple[Direction, str]]:
         rows = self.db.scalars(
@@ -164,9 +168,9 @@ class Transaction:
         sessions = self.db.execute(delete(SessionRow).where(SessionRow.key == key))
         self._forget(key)
         if by_the_person:
-            erasure = self.db.get(ErasureRow, key) or ErasureRow(key=key)
-            erasure.at = utcnow()
-            self.db.add(erasure)
+            self.connection.execute(
+                statements.add_erasure(self.dialect), {"key": key, "at": utcnow()}
+            )
         self.wiped = True
         return messages + int(sessions.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -182,10 +186,10 @@ class Transaction:
         """
         if found is not None and (received_at is None or found.created_at <= received_at):
             return False
-        erasure = self.db.get(ErasureRow, key)
-        if erasure is None:
+        erased_at = self.connection.execute(statements.ERASED_AT, {"key": key}).scalar()
+        if erased_at is None:
             return False
-        return received_at is None or aware(erasure.at) >= received_at
+        return received_at is None or aware(erased_at) >= received_at
 
     def _forget(self, key: str) -> None:
         """Drop the rows the database just deleted or unlinked from the ORM session.
@@ -220,48 +224,51 @@ class Transaction:
     ) -> None:
         """Remember a provider's copy of a message, to delete it there at ``due_at``.
 
-        The first message of a conversation is kept before its session exists: the
-        copy is linked when the session is saved in this transaction, and stays
-        unlinked, so due at once, if the message wiped it instead.
+        ``key`` is a conversation that exists (saved in this transaction or before), or
+        None: an unlinked copy is due at once. A copy remembered already keeps its link,
+        and its due time only moves earlier.
         """
-        digest = self.keys.digest("copy", f"{channel}:{ref}")
-        row = self.db.get(ProviderCopyRow, digest)
-        if row is None:
-            live = key is not None and self.session_exists(key)
-            row = ProviderCopyRow(
-                digest=digest,
-                channel=channel,
-                session_key=key if live else None,
-                ref=self.keys.encrypt(ref),
-                attempts=0,
-                created_at=now,
-            )
-            self.db.add(row)
-            if key is not None and not live:
-                self._unlinked.setdefault(key, []).append(row)
-        if due_at is not None and (row.due_at is None or due_at < row.due_at):
-            row.due_at = due_at
-        self.db.flush()
+        self.connection.execute(
+            statements.keep_copy(self.dialect, due=due_at is not None),
+            {
+                "digest": self.keys.digest("copy", f"{channel}:{ref}"),
+                "channel": channel,
+                "session_key": key,
+                "ref": self.keys.encrypt(ref),
+                "due_at": due_at,
+                "attempts": 0,
+                "created_at": now,
+            },
+        )
 
     def keep_sent_copy(
         self, channel: str, key: str | None, ref: str, delay: timedelta | None, now: datetime
     ) -> None:
         """Remember a copy of a message Haven sent: due ``delay`` after ``now`` (None: when
         the conversation ends); a conversation already ended makes it due at once."""
+        if key is not None:
+            self.lock(key)  # an erasure of the conversation meanwhile waits, or went first
         live = key is not None and self.session_exists(key)
         due = (now + delay if delay is not None else None) if live else now
         self.keep_copy(channel, key if live else None, ref, due, now)
 
     def session_exists(self, key: str) -> bool:
-        return self.db.get(SessionRow, key) is not None
+        return self.connection.execute(statements.SESSION_EXISTS, {"key": key}).first() is not None
 
     def first_delivery(self, digest: str, at: datetime) -> bool:
         """Record a provider message id; False when it was seen before (a redelivery)."""
-        if self.db.get(ReceiptRow, digest) is not None:
-            return False
-        self.db.add(ReceiptRow(digest=digest, created_at=at))
-        self.db.flush()
-        return True
+        added = self.connection.execute(
+            statements.add_receipt(self.dialect), {"digest": digest, "created_at": at}
+        )
+        return added.first() is not None
+
+
+def _one_purger(db: Session) -> None:
+    """On PostgreSQL, wait for any other worker's purge to commit first: two purges deleting
+    the same rows at once could deadlock, and both would count them. (SQLite's write lock
+    already lets one writer at a time.)"""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(*PURGE_LOCK)))
 
 
 def _count_messages(db: Session, which: ColumnElement[bool]) -> int:
@@ -278,6 +285,8 @@ class Store:
         self._writes = sessionmaker(writing(engine), expire_on_commit=False)
         self._reads = sessionmaker(engine, expire_on_commit=False)
         self.writers = Writers(queued=engine.dialect.name == "sqlite", timeout=BUSY_TIMEOUT)
+        self.copies = Copies(self._writing, self._reads, keys)
+        """The provider copies this process deletes (``bot.store.copies``)."""
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -317,11 +326,13 @@ class Store:
         """Delete every conversation idle for ``retention`` seconds, and old receipts.
 
         Also forgets erasures older than ``ERASURE_KEPT`` and copies set aside longer
-        than ``retention``; then SQLite's log is emptied of what it held.
+        than ``retention``; then SQLite's log is emptied of what it held. Every worker
+        purges: one at a time (``_one_purger``), so the next finds nothing left to count.
         """
         now = now or utcnow()
         cutoff = now - timedelta(seconds=retention)
         with self._writing() as db:
+            _one_purger(db)
             idle = select(SessionRow.key).where(SessionRow.last_active < cutoff)
             messages = _count_messages(db, MessageRow.session_key.in_(idle))
             sessions = db.execute(delete(SessionRow).where(SessionRow.last_active < cutoff))
@@ -341,55 +352,19 @@ class Store:
         """Delete audit entries older than ``retention`` seconds; returns how many."""
         cutoff = (now or utcnow()) - timedelta(seconds=retention)
         with self._writing() as db:
+            _one_purger(db)
             result = db.execute(delete(AuditRow).where(AuditRow.at < cutoff))
         deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
         if deleted:
             self.checkpoint()
         return deleted
 
-    def due_copies(self, channel: str, now: datetime, limit: int) -> list[DueCopy]:
-        """Provider copies whose deletion is due, oldest first.
-
-        A copy is due at its ``due_at``, or at once when its conversation is gone
-        (the database unlinked it) and no deletion was tried yet: after a failure
-        it waits for the retry time ``copy_retry`` set. A copy set aside is never due.
-        """
-        orphan = ProviderCopyRow.session_key.is_(None) & (ProviderCopyRow.attempts == 0)
-        with self._reads() as db:
-            rows = db.scalars(
-                select(ProviderCopyRow)
-                .where(ProviderCopyRow.channel == channel)
-                .where(ProviderCopyRow.set_aside_at.is_(None))
-                .where(or_(ProviderCopyRow.due_at <= now, orphan))
-                .order_by(func.coalesce(ProviderCopyRow.due_at, ProviderCopyRow.created_at))
-                .limit(limit)
-            ).all()
-            return [
-                DueCopy(row.digest, self.keys.decrypt(row.ref), row.attempts, aware(row.created_at))
-                for row in rows
-            ]
-
-    def copy_deleted(self, digest: str) -> None:
-        with self._writing() as db:
-            db.execute(delete(ProviderCopyRow).where(ProviderCopyRow.digest == digest))
-
-    def copy_retry(self, digest: str, at: datetime) -> None:
-        """A deletion failed: count the attempt and try again at ``at``."""
-        with self._writing() as db:
-            row = db.get(ProviderCopyRow, digest)
-            if row is not None:
-                row.attempts += 1
-                row.due_at = at
-
-    def copy_set_aside(self, digest: str, now: datetime) -> None:
-        """A deletion failed for a reason that will not pass: stop trying (see the purge)."""
-        with self._writing() as db:
-            row = db.get(ProviderCopyRow, digest)
-            if row is not None:
-                row.attempts += 1
-                row.set_aside_at = now
-
     def close(self) -> None:
+        """Give back the copies claimed and not deleted (a worker stopping), then disconnect."""
+        try:
+            self.copies.release()
+        except SQLAlchemyError as exc:  # their leases run out instead
+            log.warning("event=provider_copy_release_failed error=%s", type(exc).__name__)
         self.engine.dispose()
 
     def count_sessions(self) -> int:

@@ -78,10 +78,14 @@ class TelegramBot:
         return bot
 
     async def start(self) -> None:
+        """Connect: asks Telegram who the bot is (``getMe``); raises when it cannot."""
         await self.application.initialize()
 
     async def stop(self) -> None:
         await self.application.shutdown()
+        # A start that never got through left the bot's HTTP clients open and the
+        # application uninitialized, which the application's shutdown then skips.
+        await self.bot.shutdown()
 
     async def answer_callback(self, query_id: str) -> None:
         try:
@@ -113,26 +117,32 @@ class TelegramBot:
     async def delete_due(self, now: datetime | None = None) -> int:
         """Delete from the person's phone every message of ended conversations.
 
-        A batch that fails is tried again by a later round, after the retry policy's
-        pause for the failures so far; one that can never succeed (refused for good, or
-        a malformed id) is set aside, logged without identifiers, and the rest go on.
+        Only the copies this worker claimed (``bot.store.copies``). A batch that fails is
+        tried again by a later round, after the retry policy's pause for the failures so
+        far; one that can never succeed (refused for good, or a malformed id) is set aside,
+        logged without identifiers, and the rest go on.
         """
         now = now or utcnow()
+        copies = self.store.copies
         batch_size = BulkRequestLimit.MAX_LIMIT
-        due = await run_in_threadpool(self.store.due_copies, NAME, now, batch_size * 10)
+        due = await run_in_threadpool(copies.claim, NAME, now, batch_size * 10)
         by_chat: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-        too_old = 0
+        too_old: list[str] = []
+        malformed: list[str] = []
         for copy in due:
             if now - copy.created_at > DELETABLE_FOR:
-                await run_in_threadpool(self.store.copy_deleted, copy.digest)
-                too_old += 1
+                too_old.append(copy.digest)
                 continue
             try:
                 chat_id, message_id = parse_ref(copy.ref)
             except ValueError:
-                await self._set_aside([copy.digest], now, "malformed_id")
+                malformed.append(copy.digest)
                 continue
             by_chat[chat_id].append((copy.digest, message_id, copy.attempts))
+        if too_old:
+            await run_in_threadpool(copies.deleted, too_old)
+        if malformed:
+            await self._set_aside(malformed, now, "malformed_id")
         deleted = 0
         for chat_id, items in by_chat.items():
             for start in range(0, len(items), batch_size):
@@ -144,20 +154,17 @@ class TelegramBot:
                     continue
                 except TelegramError as exc:
                     log.warning("event=telegram_delete_failed error=%s", type(exc).__name__)
-                    for digest, _, attempts in batch:
-                        later = now + DELETING.pause(attempts + 1)
-                        await run_in_threadpool(self.store.copy_retry, digest, later)
+                    later = {d: now + DELETING.pause(attempts + 1) for d, _, attempts in batch}
+                    await run_in_threadpool(copies.retry, later)
                     continue
-                for digest, _, _ in batch:
-                    await run_in_threadpool(self.store.copy_deleted, digest)
+                await run_in_threadpool(copies.deleted, [digest for digest, _, _ in batch])
                 deleted += len(batch)
         if deleted or too_old:
-            log.info("event=telegram_messages_deleted count=%d too_old=%d", deleted, too_old)
+            log.info("event=telegram_messages_deleted count=%d too_old=%d", deleted, len(too_old))
         return deleted
 
     async def _set_aside(self, digests: list[str], now: datetime, why: str | Exception) -> None:
-        for digest in digests:
-            await run_in_threadpool(self.store.copy_set_aside, digest, now)
+        await run_in_threadpool(self.store.copies.set_aside, digests, now)
         reason = why if isinstance(why, str) else type(why).__name__
         log.warning(
             "event=provider_copy_set_aside channel=%s reason=%s count=%d",
