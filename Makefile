@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/axe-core/.installed
 HAVEN_PORT ?= 8000
 export HAVEN_PORT
 
-.PHONY: run test lint install migrate models serve rasa bench clean browser
+.PHONY: run test lint install migrate models serve rasa bench clean browser axe
 
 run: install migrate models serve
 
@@ -33,7 +34,7 @@ serve: install
 	$(BIN)/haven serve
 
 # Every test, every marker (slow, postgres, rasa, browser), one worker per core.
-test: install migrate browser
+test: install migrate browser axe
 	$(BIN)/python -m pytest -n auto
 
 # The browser tests drive Debian's Chromium and ChromeDriver (never a browser download).
@@ -41,6 +42,18 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver; }
+
+# axe-core, the accessibility checker the browser tests inject (tests/axe.py), pinned in
+# package-lock.json: `npm ci` again when the lock changes or axe-core is gone (a stamp of our
+# own in its folder, as npm's files keep the dates they were packed with).
+axe: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
 
 lint: install
 	$(BIN)/ruff check .
@@ -61,4 +74,4 @@ bench: install models
 	$(BIN)/python bench/directory_bench.py
 
 clean:
-	rm -rf $(VENV) .venv-rasa var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-rasa var node_modules .pytest_cache .mypy_cache .ruff_cache

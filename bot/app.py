@@ -19,6 +19,7 @@ from bot.console.admin_api import admin_router
 from bot.console.auth import ConsoleAuth
 from bot.console.chats_api import chats_router
 from bot.console.events import events_router
+from bot.console.handover_api import handover_router
 from bot.console.page import console_page_router
 from bot.console.relay import Relay
 from bot.console.session_api import session_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     relay = Relay(channels)
     app.include_router(session_router(settings, runtime.store, auth))
     app.include_router(chats_router(runtime, relay, auth))
+    app.include_router(handover_router(runtime, relay, auth))
     app.include_router(admin_router(runtime.store, runtime.availability, auth))
     app.include_router(events_router(runtime.store, auth))
     app.include_router(console_page_router())

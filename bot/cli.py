@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("username")
     add.add_argument("--admin", action="store_true", help="may manage accounts and hours")
+    add.add_argument("--display-name", help="how colleagues see them named (default: username)")
     add.set_defaults(run=_advocate_add)
 
     telegram = commands.add_parser("telegram", help="the Telegram bot")
@@ -336,7 +337,9 @@ def _advocate_add(settings: Settings, args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\r\n")
     store = open_store(settings)
     try:
-        advocate = add_advocate(store, args.username, password, admin=args.admin)
+        advocate = add_advocate(
+            store, args.username, password, admin=args.admin, display_name=args.display_name
+        )
     except AccountError as exc:
         print(f"haven: {exc}", file=sys.stderr)
         return 1

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     queue_wait: int = Field(default=0, ge=0)
     """Minutes a person usually waits for an advocate, said while too few recent claims tell;
     0: say nothing rather than guess."""
+    advocate_name_shown: Literal["first_name", "role"] = "role"
+    """How the person sees who writes from the console: the advocate's first name, or the
+    role ("Advocate")."""
     console_idle: int = Field(default=1800, ge=60)
     """Seconds without a request after which a console session ends."""
     audit_retention: int = Field(default=15_552_000, ge=86_400)

@@ -279,7 +279,7 @@ class Sends:
         calls = self.bot_api.calls[self.read :]  # the fake's threads append meanwhile
         self.read += len(calls)
         for call in calls:
-            if call.method == "sendMessage":
+            if call.method == "sendMessage" and "chat_id" in call.params:  # not cut by a kill
                 self.texts[str(call.params["chat_id"])].append(str(call.params["text"]))
         return self.texts[chat]
 

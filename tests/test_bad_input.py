@@ -222,7 +222,7 @@ def test_a_provider_message_id_seen_twice_is_processed_once(runtime: Runtime, ch
 
     assert first.flow == "welcome"
     assert again.duplicate
-    assert again.replies == ()
+    assert again.replies == first.replies  # the answer again, in case it never arrived
     assert position(load(runtime, chat.sender)) == before == ("welcome", "ask_safe", 0)
     assert transcript(runtime, chat.sender) == messages_before
     # A new id is a new message, and is answered from where the conversation was.

@@ -474,6 +474,24 @@ ROUTES = (
         advocate="away",
     ),
     Route(
+        "person, in danger: in line at once",
+        "person.at_once",
+        (*MENU, Type("emergency"), Tap("person")),
+        advocate="available",
+    ),
+    Route(
+        "in line, the country",
+        "in_line.country",
+        (*MENU, Type("emergency"), Tap("person")),
+        advocate="available",
+    ),
+    Route(
+        "in line, consent",
+        "in_line.consent",
+        (*MENU, Type("emergency"), Tap("person"), Type("country")),
+        advocate="available",
+    ),
+    Route(
         "person, consent",
         "person.consent",
         (*MENU, Tap("person"), Type("country")),
@@ -543,6 +561,7 @@ def drive(new_chat: Callable[..., Chat], language: str, route: Route, local_pack
                     password_hash="-",
                     role="advocate",
                     available=route.advocate == "available",
+                    live_at=utcnow(),  # their console is open
                     failed_logins=0,
                     created_at=utcnow(),
                 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from bot.console.auth import PREFIX
 from bot.core.states import Handoff
 from common.clock import utcnow
 from common.hours import WEEKDAYS
 from tests.console_harness import PASSWORD, Console, first_in_queue
+from tests.haven_cli import Haven
 
 
 def test_every_advocate_sees_the_accounts_for_transfers(console: Console) -> None:
@@ -17,6 +20,33 @@ def test_every_advocate_sees_the_accounts_for_transfers(console: Console) -> Non
         ("root", False),
     ]
     assert "password_hash" not in str(items)
+
+
+def test_the_accounts_say_where_each_advocate_is(console: Console) -> None:
+    console.login("ben")
+    items = console.login("root").get(f"{PREFIX}/advocates").json()["items"]
+    assert [(item["username"], item["presence"], item["signed_in"]) for item in items] == [
+        ("ana", "available", True),
+        ("ben", "away", True),
+        ("root", "away", True),
+    ]
+
+
+def test_an_admin_adds_an_account_with_the_name_colleagues_see(console: Console) -> None:
+    root = console.login("root")
+    account = {"username": "cleo", "password": PASSWORD, "display_name": "Cleo Martins"}
+    added = root.post(f"{PREFIX}/advocates", json=account).json()
+    assert (added["username"], added["display_name"]) == ("cleo", "Cleo Martins")
+    assert console.login("cleo").get(f"{PREFIX}/me").json()["display_name"] == "Cleo Martins"
+
+
+def test_haven_advocate_add_takes_a_display_name(haven: Haven) -> None:
+    result = haven.run(
+        "advocate", "add", "ana", "--display-name", "Ana Lima", stdin=b"a long enough password\n"
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    with sqlite3.connect(haven.database) as db:
+        assert db.execute("SELECT display_name FROM advocates").fetchall() == [("Ana Lima",)]
 
 
 def test_an_admin_adds_an_account_that_can_sign_in(console: Console) -> None:

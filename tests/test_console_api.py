@@ -31,6 +31,8 @@ from tests.console_harness import (
     [
         ("GET", "/me", None),
         ("POST", "/me/availability", {"available": True}),
+        ("GET", "/me/session", None),
+        ("POST", "/me/touch", None),
         ("GET", "/queue", None),
         ("GET", "/conversations", None),
         ("POST", "/conversations/x/claim", None),
@@ -39,8 +41,10 @@ from tests.console_harness import (
         ("POST", "/conversations/x/messages", {"text": "hi"}),
         ("POST", "/conversations/x/notes", {"text": "hi"}),
         ("POST", "/conversations/x/transfer", {"to": "ben"}),
+        ("POST", "/conversations/x/take-over", None),
         ("POST", "/conversations/x/close", {}),
         ("GET", "/events", None),
+        ("GET", "/supervision", None),
         ("GET", "/advocates", None),
         ("POST", "/advocates", {"username": "eve", "password": PASSWORD}),
         ("DELETE", "/advocates/ben", None),
@@ -60,10 +64,12 @@ def test_every_call_needs_a_signed_in_advocate(
     ("method", "path", "body"),
     [
         ("POST", "/me/availability", {"available": True}),
+        ("POST", "/me/touch", None),
         ("POST", "/conversations/x/claim", None),
         ("POST", "/conversations/x/messages", {"text": "hi"}),
         ("POST", "/conversations/x/notes", {"text": "hi"}),
         ("POST", "/conversations/x/transfer", {"to": "ben"}),
+        ("POST", "/conversations/x/take-over", None),
         ("POST", "/conversations/x/close", {}),
         ("POST", "/advocates", {"username": "eve", "password": PASSWORD}),
         ("DELETE", "/advocates/ben", None),
@@ -202,7 +208,8 @@ def test_a_reply_reaches_an_sms_number_through_twilio(console: Console) -> None:
     assert item["channel"] == "sms"
     ana.post(f"{PREFIX}/conversations/{item['id']}/claim")
     ana.post(f"{PREFIX}/conversations/{item['id']}/messages", json={"text": "Hi, this is Ana."})
-    (sent,) = console.twilio.sent
+    joined, sent = console.twilio.sent  # "an advocate joined", then the reply
+    assert joined["Body"] == "An advocate has joined this chat."
     assert sent["To"] == SURVIVOR_PHONE and sent["Body"] == "Hi, this is Ana."
     assert sent["StatusCallback"] == PUBLIC + "/webhooks/twilio/status"
 
@@ -267,6 +274,8 @@ def test_every_console_call_is_in_the_openapi_schema(console: Console) -> None:
         "/logout": {"post"},
         "/me": {"get"},
         "/me/availability": {"post"},
+        "/me/session": {"get"},
+        "/me/touch": {"post"},
         "/queue": {"get"},
         "/conversations": {"get"},
         "/conversations/{conversation_id}": {"get"},
@@ -275,8 +284,10 @@ def test_every_console_call_is_in_the_openapi_schema(console: Console) -> None:
         "/conversations/{conversation_id}/messages": {"post"},
         "/conversations/{conversation_id}/notes": {"post"},
         "/conversations/{conversation_id}/transfer": {"post"},
+        "/conversations/{conversation_id}/take-over": {"post"},
         "/conversations/{conversation_id}/close": {"post"},
         "/events": {"get"},
+        "/supervision": {"get"},
         "/advocates": {"get", "post"},
         "/advocates/{username}": {"delete"},
         "/opening-hours": {"get", "put"},
@@ -303,7 +314,7 @@ def test_every_console_answer_has_a_documented_schema(settings: Settings, runtim
         if path.startswith(PREFIX)
         for method, operation in operations.items()
     ]
-    assert len(calls) == 19
+    assert len(calls) == 23
     for path, method, operation in calls:
         ((status, answer),) = [item for item in operation["responses"].items() if item[0] < "300"]
         if status == "204":

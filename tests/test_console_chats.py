@@ -165,7 +165,8 @@ def test_a_reply_reaches_the_web_chat_page_once(console: Console) -> None:
     assert response.status_code == 200
     inbox = page.get("/chat/inbox").json()
     assert inbox["with_person"] is True
-    (item,) = inbox["items"]
+    joined, item = inbox["items"]
+    assert joined["from"] == "notice" and item["from"] == "advocate"
     assert item["replies"][0]["text"] == "Hi, I'm Ana."
     assert page.get(f"/chat/inbox?after={item['id']}").json()["items"] == []
     with console.runtime.store.transaction() as tx:
@@ -193,8 +194,8 @@ def test_four_replies_a_transfer_and_the_close_reach_the_web_chat_page_in_order(
     """The page asks every few seconds for what came after the last item it showed, which
     acknowledges (deletes) that item. Before ids were never reused, the next reply took the
     deleted item's id and was deleted unseen: the page showed one reply of four, and neither
-    the transfer nor the closing. (The transfer is told by the advocate who takes over:
-    Haven sends no notice of its own for it yet.)"""
+    the transfer nor the closing. Haven tells the person when an advocate joins and when
+    the chat is handed over."""
     page = console_on.queue_web()
     ana, ben = console_on.login("ana"), console_on.login("ben")
     chat = console_on.claimed(ana)
@@ -218,9 +219,18 @@ def test_four_replies_a_transfer_and_the_close_reach_the_web_chat_page_in_order(
     page_polls()
     assert ben.post(f"{PREFIX}/conversations/{chat}/close", json={}).json()["told"] is True
     page_polls()
-    *replies, closing = shown
-    assert replies == ["Reply 1.", "Reply 2.", "Reply 3.", "Reply 4.", taking_over["text"]]
+    *replies, closing, menu = shown
+    assert replies == [
+        "An advocate has joined this chat.",
+        "Reply 1.",
+        "Reply 2.",
+        "Reply 3.",
+        "Reply 4.",
+        "Your chat is now with another advocate.",
+        taking_over["text"],
+    ]
     assert closing.startswith("The chat with the person has ended.")
+    assert menu == "What would you like to do?"
 
 
 def test_an_unacknowledged_web_reply_is_given_again(console: Console) -> None:
@@ -239,9 +249,10 @@ def test_the_web_chat_page_hears_the_closing_and_gets_the_menu(console: Console)
     assert ana.post(f"{PREFIX}/conversations/{chat}/close", json={}).json()["told"] is True
     inbox = page.get("/chat/inbox").json()
     assert inbox["with_person"] is False
-    (reply,) = inbox["items"][0]["replies"]
-    assert reply["text"].startswith("The chat with the person has ended.")
-    assert "help" in [option["id"] for option in reply["options"]]
+    *_, ended, menu = inbox["items"]  # after "an advocate joined"
+    assert ended["from"] == "notice"
+    assert ended["replies"][0]["text"].startswith("The chat with the person has ended.")
+    assert "help" in [option["id"] for option in menu["replies"][-1]["options"]]
 
 
 def test_a_page_whose_chat_an_advocate_erased_starts_again_when_the_person_writes(

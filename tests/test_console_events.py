@@ -10,10 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from bot.console.accounts import add_advocate, log_in, session_of
 from bot.console.auth import PREFIX
-from common.clock import utcnow
+from bot.store.models import AdvocateRow
+from common.clock import aware, utcnow
 from tests.live_server import Live
 from tests.settings import TEST_HASHER
 
@@ -83,6 +85,8 @@ def test_a_message_right_after_the_claim_is_not_missed(live: Live) -> None:
         (waiting,) = next_event(stream, "queue")["items"]
         ana.post(f"{PREFIX}/conversations/{waiting['id']}/claim").raise_for_status()
         page.post("/chat/messages", json={"text": "hello?"})  # before the stream looks again
+        joined = next_event(stream, "message")  # the person was told an advocate joined
+        assert joined["direction"] == "ntc"
         message = next_event(stream, "message")
         assert message["text"] == "hello?"
 
@@ -157,10 +161,108 @@ def test_the_stream_needs_a_signed_in_advocate(live: Live) -> None:
 
 def test_watching_does_not_keep_an_idle_session_alive(live: Live) -> None:
     store = live.runtime.store
-    login = log_in(store, "ana", PASSWORD)
-    assert login is not None
     idle = timedelta(minutes=30)
+    login = log_in(store, "ana", PASSWORD, idle)
+    assert login is not None
     soon = utcnow() + timedelta(minutes=20)
     assert session_of(store, login.cookie, idle, now=soon, touch=False) is not None
     after_idle = utcnow() + timedelta(minutes=31)
     assert session_of(store, login.cookie, idle, now=after_idle) is None
+
+
+# -- presence, the session, deliveries, supervision ------------------------------------------------
+
+
+def admin_signed_in(live: Live) -> httpx.Client:
+    add_advocate(live.runtime.store, "root", PASSWORD, admin=True, hasher=TEST_HASHER)
+    client = live.client()
+    response = client.post(f"{PREFIX}/login", json={"username": "root", "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
+
+
+def test_an_open_stream_is_the_advocates_sign_of_life(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    with live.runtime.store.transaction() as tx:
+        tx.db.execute(update(AdvocateRow).values(live_at=None))
+    before = utcnow()
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        next_event(events(response.iter_lines()), "queue")
+    with live.runtime.store.transaction() as tx:
+        (live_at,) = tx.db.scalars(select(AdvocateRow.live_at).where(AdvocateRow.username == "ana"))
+    assert live_at is not None and aware(live_at) >= before
+
+
+def test_the_stream_says_when_the_session_ends(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        clock = next_event(events(response.iter_lines()), "session")
+    assert 0 < clock["idle_seconds_left"] <= clock["idle_seconds"]
+    assert clock["expires_at"] > utcnow().isoformat()
+
+
+def test_the_stream_tells_an_advocate_made_unavailable_by_signing_out_elsewhere(
+    live: Live,
+) -> None:
+    ana, elsewhere = signed_in(live, "ana"), signed_in(live, "ana")
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        assert next_event(stream, "availability") == {"available": True, "presence": "available"}
+        elsewhere.post(f"{PREFIX}/logout").raise_for_status()
+        assert next_event(stream, "availability") == {"available": False, "presence": "away"}
+
+
+def test_admins_see_where_each_advocate_is_live(live: Live) -> None:
+    root = admin_signed_in(live)
+    with root.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        first = {
+            item["username"]: item["presence"] for item in next_event(stream, "presence")["items"]
+        }
+        assert first["ben"] == "signed_out"
+        ben = signed_in(live, "ben")
+        changed = next_event(stream, "presence")["items"]
+        assert {item["username"]: item["presence"] for item in changed}["ben"] == "available"
+        ben.post(f"{PREFIX}/logout").raise_for_status()
+        gone = next_event(stream, "presence")["items"]
+        assert {item["username"]: item["presence"] for item in gone}["ben"] == "signed_out"
+
+
+def test_admins_see_every_held_chat_live(live: Live) -> None:
+    ana, root = signed_in(live, "ana"), admin_signed_in(live)
+    live.person()
+    with root.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        assert next_event(stream, "supervision") == {"items": []}
+        (waiting,) = ana.get(f"{PREFIX}/queue").json()["items"]
+        ana.post(f"{PREFIX}/conversations/{waiting['id']}/claim").raise_for_status()
+        (held,) = next_event(stream, "supervision")["items"]
+        assert (held["id"], held["assigned_to"]) == (waiting["id"], "ana")
+
+
+def test_an_advocate_gets_no_supervision_events(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        next_event(stream, "queue")
+        ana.post(f"{PREFIX}/logout").raise_for_status()
+        seen = {name for name, _ in stream}
+    assert not seen & {"presence", "supervision"}
+
+
+def test_a_web_reply_the_page_showed_reaches_the_stream_as_read(live: Live) -> None:
+    ana = signed_in(live, "ana")
+    page = live.person()
+    chat = ana.get(f"{PREFIX}/queue").json()["items"][0]["id"]
+    ana.post(f"{PREFIX}/conversations/{chat}/claim").raise_for_status()
+    with ana.stream("GET", f"{PREFIX}/events") as response:
+        stream = events(response.iter_lines())
+        sent = ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi."}).json()
+        message = next_event(stream, "message")
+        while message["id"] != sent["id"]:
+            message = next_event(stream, "message")
+        assert (message["author"], message["delivery"]) == ("ana", "sent")
+        items = page.get("/chat/inbox").json()["items"]
+        page.get(f"/chat/inbox?after={items[-1]['id']}").raise_for_status()
+        change = next_event(stream, "delivery")
+    assert change == {"conversation": chat, "id": sent["id"], "delivery": "read"}

@@ -8,18 +8,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.config import ConfigError
-from bot.handoff.availability import OpeningHours
+from bot.handoff.availability import STREAM_GRACE, OpeningHours
 from bot.handoff.queue import NOTICE_INTERVAL
 from bot.runtime import Runtime, Understanding, build_runtime
 from bot.store.models import AdvocateRow, HandoffRow
 from common.clock import utcnow
 from tests.conftest import Chat, make_settings
 
+LIVE_THROUGH_THE_RUN = timedelta(hours=1)
+"""An advocate added here is there for the whole run: their console's last sign of life is
+dated ahead, as if its stream kept beating (the conversation suite runs for minutes)."""
+
 
 def add_advocate(runtime: Runtime, available: bool = True) -> None:
+    """An advocate whose console is open and live, marked available or not."""
     with runtime.store.transaction() as tx:
         tx.db.add(
             AdvocateRow(
@@ -27,6 +32,7 @@ def add_advocate(runtime: Runtime, available: bool = True) -> None:
                 password_hash="not-used-here",
                 role="advocate",
                 available=available,
+                live_at=utcnow() + LIVE_THROUGH_THE_RUN,
                 failed_logins=0,
                 created_at=utcnow(),
             )
@@ -169,8 +175,7 @@ def test_someone_in_danger_goes_before_those_who_waited_longer(staffed: Runtime)
     queue(calm)
     danger = Chat(staffed.engine, sender="+15550100022")
     danger.say("SOS")
-    danger.say(choice="person")
-    danger.say(choice="share")
+    danger.say(choice="person")  # in line at once; the questions come while waiting
     assert "You are number 1 in line" in danger.text()
 
 
@@ -190,6 +195,20 @@ def test_with_nobody_available_the_lines_come_at_once_and_waiting_is_a_choice(
     assert chat.option_ids() == ["share", "private"]
     chat.say(choice="private")
     assert "You are number 1 in line" in chat.text()
+
+
+def test_an_advocate_marked_available_whose_console_is_gone_is_not_offered(
+    runtime: Runtime,
+) -> None:
+    """The tick alone promises nothing: the console's last sign of life is past the grace."""
+    add_advocate(runtime)
+    with runtime.store.transaction() as tx:
+        tx.db.execute(update(AdvocateRow).values(live_at=utcnow() - STREAM_GRACE - timedelta(1)))
+    chat = Chat(runtime.engine)
+    chat.to_menu()
+    chat.say("I want to talk to a person")
+    assert chat.text().startswith("No one can answer here right now.")
+    assert chat.option_ids() == ["wait", "leave"]
 
 
 def test_leaving_instead_of_waiting_returns_to_the_menu(runtime: Runtime) -> None:

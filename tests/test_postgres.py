@@ -161,8 +161,8 @@ def test_a_handed_over_web_chat_is_worked_from_the_console_on_postgres(
         assert ana.post(f"{PREFIX}/conversations/{chat}/claim").status_code == 200
         ana.post(f"{PREFIX}/conversations/{chat}/notes", json={"text": "a note"})
         ana.post(f"{PREFIX}/conversations/{chat}/messages", json={"text": "Hi, I'm Ana."})
-        (item,) = page.get("/chat/inbox").json()["items"]
-        assert item["replies"][0]["text"] == "Hi, I'm Ana."
+        joined, item = page.get("/chat/inbox").json()["items"]
+        assert (joined["from"], item["replies"][0]["text"]) == ("notice", "Hi, I'm Ana.")
         watch = Watch(start=0)
         held = ana.get(f"{PREFIX}/conversations").json()
         assert ServerSentEvent(event="held", data=ConversationList.model_validate(held)) in (

@@ -481,6 +481,7 @@ QUEUE_TEXT_VALUES = {
     "when": "Monday 09:00",
     "idle": "24 hours",
     "word": "PRIVATE",
+    "name": "Ana",
 }
 
 

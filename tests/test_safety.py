@@ -349,6 +349,7 @@ def handed_over(request: pytest.FixtureRequest, runtime: Runtime, person: Chat) 
                 password_hash="not used here",
                 role="advocate",
                 available=True,
+                live_at=utcnow(),  # their console is open
                 failed_logins=0,
                 created_at=utcnow(),
             )

@@ -141,6 +141,7 @@ class Walker:
                     password_hash="-",
                     role="advocate",
                     available=available,
+                    live_at=utcnow(),  # their console is open
                     failed_logins=0,
                     created_at=utcnow(),
                 )

@@ -4,6 +4,10 @@ A console session is a random cookie value; the database keeps only its keyed
 digest, with a CSRF token the page sends back on every change. Repeated wrong
 passwords lock the account for a while; every sign-in failure and lock is
 audited. The audit log names who did what to which conversation, never text.
+
+Sessions end the advocate's availability (``bot.console.presence``): signing out clears
+it; a session that times out clears it unless another of the advocate's sessions is
+live; and a new sign-in starts unavailable unless another session is live.
 """
 
 from __future__ import annotations
@@ -37,10 +41,20 @@ class Advocate:
     id: int
     username: str
     role: str
+    display_name: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def name(self) -> str:
+        """How colleagues see them named."""
+        return self.display_name or self.username
+
+    @classmethod
+    def of(cls, row: AdvocateRow) -> Advocate:
+        return cls(row.id, row.username, row.role, row.display_name)
 
 
 @dataclass(frozen=True)
@@ -50,12 +64,21 @@ class ConsoleLogin:
     csrf_token: str
 
 
+@dataclass(frozen=True)
+class ConsoleSession:
+    advocate: Advocate
+    csrf_token: str
+    expires_at: datetime
+    """When it ends unless the advocate does something."""
+
+
 def add_advocate(
     store: Store,
     username: str,
     password: str,
     admin: bool = False,
     *,
+    display_name: str | None = None,
     hasher: PasswordHasher = _HASHER,
 ) -> Advocate:
     """A new account; its password hashed at the production cost unless ``hasher`` says else.
@@ -65,6 +88,9 @@ def add_advocate(
     """
     if not username or len(username) > 64 or not username.isprintable():
         raise AccountError("a username is 1 to 64 printable characters")
+    display_name = display_name.strip() if display_name else None
+    if display_name and (len(display_name) > 64 or not display_name.isprintable()):
+        raise AccountError("a display name is at most 64 printable characters")
     if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError(f"a password has at least {MIN_PASSWORD_CHARS} characters")
     with store.transaction() as tx:
@@ -72,6 +98,7 @@ def add_advocate(
             raise AccountError(f"there is already an account named {username!r}")
         row = AdvocateRow(
             username=username,
+            display_name=display_name,
             password_hash=hasher.hash(password),
             role=Role.ADMIN if admin else Role.ADVOCATE,
             available=False,
@@ -80,23 +107,7 @@ def add_advocate(
         )
         tx.db.add(row)
         tx.db.flush()
-        return Advocate(row.id, row.username, row.role)
-
-
-def advocates(store: Store, now: datetime | None = None) -> list[dict[str, object]]:
-    """Every account, for choosing whom to transfer to and for admins."""
-    now = now or utcnow()
-    with store.transaction() as tx:
-        rows = tx.db.scalars(select(AdvocateRow).order_by(AdvocateRow.username)).all()
-        return [
-            {
-                "username": row.username,
-                "role": row.role,
-                "available": row.available,
-                "locked": row.locked_until is not None and aware(row.locked_until) > now,
-            }
-            for row in rows
-        ]
+        return Advocate.of(row)
 
 
 def remove_advocate(tx: Transaction, username: str) -> bool:
@@ -125,9 +136,13 @@ def audit(tx: Transaction, actor: str, action: str, conversation: str | None = N
 
 
 def log_in(
-    store: Store, username: str, password: str, now: datetime | None = None
+    store: Store, username: str, password: str, idle: timedelta, now: datetime | None = None
 ) -> ConsoleLogin | None:
-    """A new console session, or None for a wrong name, wrong password or locked account."""
+    """A new console session, or None for a wrong name, wrong password or locked account.
+
+    The advocate starts unavailable unless another of their sessions is live (``idle``):
+    a tick left from a session that ended unnoticed promises no one.
+    """
     now = now or utcnow()
     with store.transaction() as tx:
         row = tx.db.scalar(select(AdvocateRow).where(AdvocateRow.username == username))
@@ -145,6 +160,8 @@ def log_in(
             audit(tx, row.username, "login_failed")
             return None
         row.failed_logins, row.locked_until = 0, None
+        if not _other_sessions(tx, row.id, idle, now):
+            row.available = False
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         tx.db.add(
             ConsoleSessionRow(
@@ -156,7 +173,7 @@ def log_in(
             )
         )
         audit(tx, row.username, "login")
-        return ConsoleLogin(Advocate(row.id, row.username, row.role), cookie, csrf)
+        return ConsoleLogin(Advocate.of(row), cookie, csrf)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -168,11 +185,12 @@ def _verify(password_hash: str, password: str) -> bool:
 
 def session_of(
     store: Store, cookie: str, idle: timedelta, now: datetime | None = None, touch: bool = True
-) -> tuple[Advocate, str] | None:
-    """The advocate and CSRF token of a live console session; idle ones end here.
+) -> ConsoleSession | None:
+    """The advocate, CSRF token and end of a live console session; idle ones end here.
 
     ``touch`` counts this as activity; a live stream checks without touching, so
-    an open page left alone still times out.
+    an open page left alone still times out. A session that ends so makes the
+    advocate unavailable unless another of their sessions is live.
     """
     now = now or utcnow()
     digest = store.keys.digest("console", cookie)
@@ -180,19 +198,43 @@ def session_of(
         session = tx.db.get(ConsoleSessionRow, digest)
         if session is None:
             return None
-        if now - aware(session.last_seen) > idle:
-            tx.db.delete(session)
-            return None
         row = tx.db.get(AdvocateRow, session.advocate_id)
         if row is None:
             tx.db.delete(session)
             return None
+        if now - aware(session.last_seen) > idle:
+            tx.db.delete(session)
+            tx.db.flush()
+            audit(tx, row.username, "timed_out")
+            if row.available and not _other_sessions(tx, row.id, idle, now):
+                row.available = False
+                audit(tx, row.username, "unavailable")
+            return None
         if touch:
             session.last_seen = now
-        return Advocate(row.id, row.username, row.role), session.csrf_token
+        return ConsoleSession(Advocate.of(row), session.csrf_token, aware(session.last_seen) + idle)
 
 
 def log_out(store: Store, cookie: str) -> None:
+    """End the session; the advocate is unavailable from now, whatever other sessions say:
+    signing out means leaving."""
     with store.transaction() as tx:
-        digest = store.keys.digest("console", cookie)
-        tx.db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.digest == digest))
+        session = tx.db.get(ConsoleSessionRow, store.keys.digest("console", cookie))
+        if session is None:
+            return
+        tx.db.delete(session)
+        row = tx.db.get(AdvocateRow, session.advocate_id)
+        if row is None:
+            return
+        audit(tx, row.username, "logout")
+        if row.available:
+            row.available = False
+            audit(tx, row.username, "unavailable")
+
+
+def _other_sessions(tx: Transaction, advocate_id: int, idle: timedelta, now: datetime) -> bool:
+    """Whether the advocate has a session live at ``now`` (the one ending is deleted first)."""
+    query = select(ConsoleSessionRow.digest).where(
+        ConsoleSessionRow.advocate_id == advocate_id, ConsoleSessionRow.last_seen >= now - idle
+    )
+    return tx.db.execute(query.limit(1)).first() is not None

@@ -1,7 +1,8 @@
-"""Admins' part of the console API: accounts and opening hours.
+"""Admins' part of the console API: accounts, opening hours, and the supervisor's view.
 
-Every advocate may list the accounts (to choose whom to transfer a chat to) and
-read the opening hours; only admins change them.
+Every advocate may list the accounts with where each one is (to choose whom to
+transfer a chat to) and read the opening hours; only admins change them, and only
+admins see every held chat (``supervision``).
 
 (No ``from __future__ import annotations``: FastAPI reads the annotations.)
 """
@@ -15,19 +16,20 @@ from bot.console.accounts import (
     AccountError,
     Advocate,
     add_advocate,
-    advocates,
     audit,
     remove_advocate,
 )
 from bot.console.auth import PREFIX, ConsoleAuth
 from bot.console.models import (
-    Account,
     AccountAdded,
     Accounts,
     HoursChange,
     NewAccount,
     OpeningHoursShown,
+    Supervision,
 )
+from bot.console.presence import roster
+from bot.console.view import conversation_item, held_by
 from bot.core.states import Role
 from bot.handoff.availability import Availability, OpeningHours
 from bot.store.store import Store
@@ -41,17 +43,36 @@ def admin_router(store: Store, availability: Availability, auth: ConsoleAuth) ->
 
     @router.get("/advocates")
     def accounts(_: Viewer) -> Accounts:
-        return Accounts(items=[Account.model_validate(item) for item in advocates(store)])
+        """Every account and where it is: ``available`` only while it takes chats now."""
+        with store.transaction() as tx:
+            return Accounts(items=roster(tx, auth.idle))
+
+    @router.get("/supervision")
+    def supervision(advocate: Viewer) -> Supervision:
+        """Admins: every held chat, who holds it and since when, and every advocate's presence."""
+        if not advocate.is_admin:
+            raise HTTPException(403, "only admins may do this")
+        with store.transaction() as tx:
+            held = [conversation_item(tx, row) for row in held_by(tx, None)]
+            return Supervision(held=held, advocates=roster(tx, auth.idle))
 
     @router.post("/advocates", status_code=201)
     def create(account: NewAccount, admin: Admin) -> AccountAdded:
         try:
-            created = add_advocate(store, account.username, account.password, account.admin)
+            created = add_advocate(
+                store,
+                account.username,
+                account.password,
+                account.admin,
+                display_name=account.display_name,
+            )
         except AccountError as exc:
             raise HTTPException(422, str(exc)) from exc
         with store.transaction() as tx:
             audit(tx, admin.username, "account_added")
-        return AccountAdded(username=created.username, role=Role(created.role))
+        return AccountAdded(
+            username=created.username, display_name=created.name, role=Role(created.role)
+        )
 
     @router.delete("/advocates/{username}", status_code=204)
     def remove(username: str, admin: Admin) -> None:

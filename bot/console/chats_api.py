@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.console.accounts import Advocate, audit
 from bot.console.auth import PREFIX, ConsoleAuth
 from bot.console.canned import canned_responses
+from bot.console.handover import Holders, Notice, holder_name
 from bot.console.models import (
     MAX_NOTE_CHARS,
     MAX_REPLY_CHARS,
@@ -29,17 +30,26 @@ from bot.console.models import (
     Conversation,
     ConversationItem,
     ConversationList,
-    Line,
+    Delivery,
+    Handover,
     Note,
     NoteShown,
     Sent,
-    Transfer,
     Wiped,
 )
-from bot.console.relay import Relay, RelayError
-from bot.console.view import conversation_item, handoff_or_404, held_by, summary_of, waiting
+from bot.console.relay import Delivered, Relay, RelayError
+from bot.console.transcript import lines, record
+from bot.console.view import (
+    conversation_item,
+    handoff_or_404,
+    held_by,
+    held_or_403,
+    summary_of,
+    waiting,
+)
 from bot.core.messages import Outcome
-from bot.core.states import Direction, Handoff
+from bot.core.states import Handoff
+from bot.handoff.notices import Presence, shown_name
 from bot.runtime import Runtime
 from bot.store.models import AdvocateRow, HandoffRow, NoteRow
 from bot.store.store import Transaction
@@ -55,6 +65,7 @@ HANDOFFS_CLOSED = Counter(
 def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=["advocate console"])
     store, engine = runtime.store, runtime.engine
+    holders = Holders(runtime.settings, engine.catalogs)
     Viewer = Annotated[Advocate, Depends(auth.viewer)]  # noqa: N806 (a type)
     Changer = Annotated[Advocate, Depends(auth.changer)]  # noqa: N806 (a type)
 
@@ -74,51 +85,72 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
             return ConversationList(items=[conversation_item(tx, row) for row in rows])
 
     @router.post("/conversations/{conversation_id}/claim")
-    def claim(conversation_id: str, advocate: Changer) -> ConversationItem:
+    async def claim(conversation_id: str, advocate: Changer) -> ConversationItem:
+        """Take a waiting chat; the person is told an advocate joined."""
+        item, notice = await run_in_threadpool(_claim, conversation_id, advocate)
+        if notice is not None:
+            await notice.send(relay)
+        return item
+
+    def _claim(conversation_id: str, advocate: Advocate) -> tuple[ConversationItem, Notice | None]:
         with store.transaction() as tx:
             row = handoff_or_404(tx, conversation_id)
+            notice = None
             if row.state == Handoff.ASSIGNED and row.assigned_to != advocate.id:
-                raise HTTPException(409, "another advocate holds this chat")
-            row.state, row.assigned_to, row.assigned_at = Handoff.ASSIGNED, advocate.id, utcnow()
-            person = tx.load(row.session_key)
-            if person is not None:
-                person.handoff = Handoff.ASSIGNED
-                tx.save(person)
-            audit(tx, advocate.username, "claimed", row.id)
-            return conversation_item(tx, row)
+                instead = ": take it over instead" if advocate.is_admin else ""
+                raise HTTPException(409, f"{holder_name(tx, row)} holds this chat{instead}")
+            if row.state != Handoff.ASSIGNED:  # not when the holder claims again
+                notice = holders.hold(tx, row, advocate, Presence.JOINED, utcnow())
+                audit(tx, advocate.username, "claimed", row.id)
+            return conversation_item(tx, row), notice
 
     @router.get("/conversations/{conversation_id}")
     def conversation(conversation_id: str, advocate: Viewer) -> Conversation:
         """The summary the person agreed to, the chat since the handoff, and the notes."""
         with store.transaction() as tx:
-            row = _held(tx, conversation_id, advocate)
-            lines = tx.messages_since(row.session_key, row.queued_at)
-            notes = tx.db.scalars(
-                select(NoteRow).where(NoteRow.session_key == row.session_key).order_by(NoteRow.id)
-            ).all()
+            row = held_or_403(tx, conversation_id, advocate)
+            notes = [
+                _shown(tx, note)
+                for note in tx.db.scalars(
+                    select(NoteRow)
+                    .where(NoteRow.session_key == row.session_key)
+                    .order_by(NoteRow.id)
+                )
+            ]
             audit(tx, advocate.username, "viewed", row.id)
+            item = conversation_item(tx, row)
             return Conversation(
-                **dict(conversation_item(tx, row)),
+                **dict(item),
                 summary=summary_of(tx, row),
-                messages=[
-                    Line(id=line.id, direction=line.direction, text=line.text, at=line.at)
-                    for line in lines
-                ],
-                notes=[
-                    NoteShown(
-                        author=note.author,
-                        text=tx.keys.decrypt(note.body),
-                        at=aware(note.created_at),
-                    )
-                    for note in notes
-                ],
+                messages=lines(tx, row),
+                notes=notes,
+                handover=_handover(notes, item.assigned_to),
             )
+
+    def _shown(tx: Transaction, note: NoteRow) -> NoteShown:
+        author = tx.db.scalar(select(AdvocateRow).where(AdvocateRow.username == note.author))
+        return NoteShown(
+            author=note.author,
+            author_name=(author.display_name or author.username) if author else note.author,
+            text=tx.keys.decrypt(note.body),
+            at=aware(note.created_at),
+            handover_to=note.handover_to,
+        )
+
+    def _handover(notes: list[NoteShown], holder: str | None) -> Handover | None:
+        """The newest note written when the chat was handed to its holder."""
+        for note in reversed(notes):
+            if holder is not None and note.handover_to == holder:
+                return Handover(
+                    from_=note.author, from_name=note.author_name, text=note.text, at=note.at
+                )
+        return None
 
     @router.get("/conversations/{conversation_id}/canned")
     def canned(conversation_id: str, advocate: Viewer) -> CannedTexts:
         """Standard texts in the person's language: safety plan, lines, checking in."""
         with store.transaction() as tx:
-            row = _held(tx, conversation_id, advocate)
+            row = held_or_403(tx, conversation_id, advocate)
             person = tx.load(row.session_key)
             if person is None:
                 raise HTTPException(404, "no such conversation")
@@ -129,40 +161,59 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
 
     @router.post("/conversations/{conversation_id}/messages")
     async def reply(conversation_id: str, message: AdvocateMessage, advocate: Changer) -> Sent:
-        """Send the advocate's words on the person's channel; 502 says why it failed."""
+        """Send the advocate's words on the person's channel; 502 says why it failed. Only
+        the holder writes: an admin takes another's chat over first (409 says so)."""
         if len(message.text) > MAX_REPLY_CHARS:
             raise HTTPException(413, f"a reply has at most {MAX_REPLY_CHARS} characters")
         channel, address, outcome = await run_in_threadpool(
             _outgoing, conversation_id, advocate, message.text
         )
         try:
-            await relay.deliver(channel, address, outcome)
+            delivered = await relay.deliver(channel, address, outcome)
         except RelayError as exc:
             raise HTTPException(502, f"not delivered: {exc}") from exc
-        line_id = await run_in_threadpool(_record_reply, conversation_id, advocate, outcome)
-        return Sent(status="sent", id=line_id)
+        return await run_in_threadpool(_record_reply, conversation_id, advocate, outcome, delivered)
 
     def _outgoing(conversation_id: str, advocate: Advocate, text: str) -> tuple[str, str, Outcome]:
         with store.transaction() as tx:
-            row = _held(tx, conversation_id, advocate)
+            row = held_or_403(tx, conversation_id, advocate)
             if row.state != Handoff.ASSIGNED:
                 raise HTTPException(409, "claim the chat first")
+            if row.assigned_to != advocate.id:
+                raise HTTPException(
+                    409, f"{holder_name(tx, row)} holds this chat: take it over first"
+                )
             person = tx.load(row.session_key)
             if person is None:
                 raise HTTPException(404, "no such conversation")
-            return row.channel, tx.keys.decrypt(row.address), engine.advocate_says(person, text)
+            said = engine.advocate_says(
+                person, text, name=shown_name(runtime.settings, advocate.name)
+            )
+            return row.channel, tx.keys.decrypt(row.address), said
 
-    def _record_reply(conversation_id: str, advocate: Advocate, outcome: Outcome) -> int | None:
+    def _record_reply(
+        conversation_id: str, advocate: Advocate, outcome: Outcome, delivered: Delivered
+    ) -> Sent:
+        now = utcnow()
         with store.transaction() as tx:
             row = tx.db.get(HandoffRow, conversation_id)
             audit(tx, advocate.username, "replied", conversation_id)
             if row is not None:
                 tx.lock(row.session_key)  # numbered after the messages committed before it
-            if row is None or not tx.session_exists(row.session_key):
-                return None  # the person erased the chat while the reply was on its way
-            return tx.append_message(
-                row.session_key, Direction.ADVOCATE, outcome.replies[0].text, utcnow()
-            )
+            line_id: int | None = None
+            delivery: Delivery = delivered.state
+            if row is not None and tx.session_exists(row.session_key):
+                text = outcome.replies[0].text
+                line_id, delivery = record(tx, row, advocate, text, delivered, now)
+            # else the person erased the chat while the reply was on its way
+        return Sent(
+            status="sent",
+            id=line_id,
+            at=now,
+            author=advocate.username,
+            author_name=advocate.name,
+            delivery=delivery,
+        )
 
     @router.post("/conversations/{conversation_id}/notes", status_code=201)
     def add_note(conversation_id: str, note: Note, advocate: Changer) -> NoteShown:
@@ -170,7 +221,7 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
         if len(note.text) > MAX_NOTE_CHARS:
             raise HTTPException(413, f"a note has at most {MAX_NOTE_CHARS} characters")
         with store.transaction() as tx:
-            row = _held(tx, conversation_id, advocate)
+            row = held_or_403(tx, conversation_id, advocate)
             now = utcnow()
             tx.db.add(
                 NoteRow(
@@ -181,21 +232,9 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
                 )
             )
             audit(tx, advocate.username, "noted", row.id)
-        return NoteShown(author=advocate.username, text=note.text, at=now)
-
-    @router.post("/conversations/{conversation_id}/transfer")
-    def transfer(conversation_id: str, to: Transfer, advocate: Changer) -> ConversationItem:
-        """Hand a held chat to another advocate, who then holds it."""
-        with store.transaction() as tx:
-            row = _held(tx, conversation_id, advocate)
-            if row.state != Handoff.ASSIGNED:
-                raise HTTPException(409, "claim the chat first")
-            target = tx.db.scalar(select(AdvocateRow).where(AdvocateRow.username == to.to))
-            if target is None:
-                raise HTTPException(404, "no advocate by that name")
-            row.assigned_to, row.assigned_at = target.id, utcnow()
-            audit(tx, advocate.username, "transferred", row.id)
-            return conversation_item(tx, row)
+        return NoteShown(
+            author=advocate.username, author_name=advocate.name, text=note.text, at=now
+        )
 
     @router.post("/conversations/{conversation_id}/close")
     async def close(conversation_id: str, closing: Closing, advocate: Changer) -> Closed | Wiped:
@@ -216,7 +255,7 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
     ) -> tuple[str, str, Outcome] | None:
         """Close (or wipe); returns where to tell the person, and what."""
         with store.transaction() as tx:
-            row = _held(tx, conversation_id, advocate)
+            row = held_or_403(tx, conversation_id, advocate)
             if closing.wipe:  # the person may write again: a new conversation then begins
                 tx.wipe(row.session_key, by_the_person=False)
                 audit(tx, advocate.username, "wiped", conversation_id)
@@ -229,11 +268,5 @@ def chats_router(runtime: Runtime, relay: Relay, auth: ConsoleAuth) -> APIRouter
             if person is None:
                 raise HTTPException(404, "no such conversation")
             return row.channel, address, engine.back_to_bot(tx, person, now)
-
-    def _held(tx: Transaction, conversation_id: str, advocate: Advocate) -> HandoffRow:
-        row = handoff_or_404(tx, conversation_id)
-        if not advocate.is_admin and row.assigned_to != advocate.id:
-            raise HTTPException(403, "this chat is not yours")
-        return row
 
     return router

@@ -7,6 +7,7 @@ are the ``StrEnum``s of ``bot.core.states``, which serialise to the same strings
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
@@ -21,6 +22,23 @@ MAX_NOTE_CHARS = 2000
 OutcomeCategory = Literal["referred", "information", "safety_plan", "no_reply", "other"]
 """What an advocate may record when closing: a category, never free text."""
 OUTCOMES: tuple[OutcomeCategory, ...] = get_args(OutcomeCategory)
+
+Delivery = Literal["sent", "delivered", "read", "failed"]
+"""Where an advocate's message is: taken by the channel; on the person's phone (Telegram at
+once, SMS by Twilio's report); shown on the person's web chat page; or not delivered."""
+
+
+class Presence(StrEnum):
+    """Where an advocate is, as colleagues see it (``bot.console.presence``)."""
+
+    AVAILABLE = "available"
+    """Marked available, the console live: counted for the queue."""
+    AWAY = "away"
+    """Signed in, not taking chats."""
+    CONNECTION_LOST = "connection_lost"
+    """Marked available, but their console's stream is lost: not counted."""
+    SIGNED_OUT = "signed_out"
+
 
 Moment = Annotated[
     datetime,
@@ -54,6 +72,10 @@ class Note(BaseModel):
 
 class Transfer(BaseModel):
     to: str = Field(max_length=64, description="the username of the advocate who takes over")
+    note: str | None = Field(
+        default=None,
+        description=f"a handover note for them, at most {MAX_NOTE_CHARS} characters",
+    )
 
 
 class Closing(BaseModel):
@@ -65,6 +87,9 @@ class NewAccount(BaseModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=1024)
     admin: bool = False
+    display_name: str | None = Field(
+        default=None, max_length=64, description="how colleagues see them; default: username"
+    )
 
 
 class HoursChange(BaseModel):
@@ -80,12 +105,32 @@ class SignedIn(BaseModel):
     csrf_token: str = Field(description="send it back as X-CSRF-Token with every change")
 
 
+class SessionClock(BaseModel):
+    """When the console session ends unless the advocate does something."""
+
+    idle_seconds: int = Field(description="how long a session lasts without a call")
+    idle_seconds_left: int
+    expires_at: Moment
+
+
 class Me(BaseModel):
     username: str
+    display_name: str
     role: Role
-    available: bool
+    available: bool = Field(description="the advocate's own choice to take chats")
+    presence: Presence
     csrf_token: str
     outcomes: list[OutcomeCategory] = Field(description="what a closing may record")
+    idle_seconds: int
+    idle_seconds_left: int
+    server_time: Moment = Field(description="the server's clock, to show waits as durations")
+
+
+class AvailabilityShown(BaseModel):
+    """The ``availability`` event: the advocate's own choice and where they stand."""
+
+    available: bool
+    presence: Presence
 
 
 class ConversationItem(BaseModel):
@@ -97,10 +142,16 @@ class ConversationItem(BaseModel):
     right_to_left: bool
     country: str | None
     priority: Literal["emergency", "normal"]
+    emergency: bool = Field(description="the person said they are in danger")
     state: Handoff
-    waiting_since: Moment
+    waiting_since: Moment = Field(description="when the person was queued")
     assigned: bool
     assigned_to: str | None = Field(description="the username of the advocate who holds it")
+    assigned_name: str | None = Field(description="their display name")
+    held_since: Moment | None = Field(description="when they took it")
+    unanswered_since: Moment | None = Field(
+        description="a held chat: the person's oldest message no advocate answered yet"
+    )
 
 
 class ConversationList(BaseModel):
@@ -108,16 +159,33 @@ class ConversationList(BaseModel):
 
 
 class Line(BaseModel):
-    """One message since the handoff."""
+    """One message since the handoff; an advocate's (``adv``) names its writer and says
+    whether it reached the person."""
 
     id: int
     direction: Direction
     text: str
     at: Moment
+    author: str | None = Field(default=None, description="the advocate's username")
+    author_name: str | None = Field(default=None, description="the advocate's display name")
+    delivery: Delivery | None = None
 
 
 class NoteShown(BaseModel):
     author: str
+    author_name: str
+    text: str
+    at: Moment
+    handover_to: str | None = Field(
+        default=None, description="a handover note: the username the chat was handed to"
+    )
+
+
+class Handover(BaseModel):
+    """The note written when the chat was handed to the advocate who holds it now."""
+
+    from_: str = Field(serialization_alias="from", description="the username who handed it over")
+    from_name: str
     text: str
     at: Moment
 
@@ -128,6 +196,7 @@ class Conversation(ConversationItem):
     summary: Summary
     messages: list[Line]
     notes: list[NoteShown]
+    handover: Handover | None
 
 
 class CannedText(BaseModel):
@@ -144,6 +213,10 @@ class CannedTexts(BaseModel):
 class Sent(BaseModel):
     status: Literal["sent"]
     id: int | None = Field(description="the message's id; none if the chat was erased meanwhile")
+    at: Moment
+    author: str
+    author_name: str
+    delivery: Delivery
 
 
 class Wiped(BaseModel):
@@ -162,8 +235,11 @@ class Closed(BaseModel):
 
 class Account(BaseModel):
     username: str
+    display_name: str
     role: Role
-    available: bool
+    available: bool = Field(description="takes chats now: presence is available")
+    presence: Presence
+    signed_in: bool
     locked: bool
 
 
@@ -171,8 +247,27 @@ class Accounts(BaseModel):
     items: list[Account]
 
 
+class Handed(ConversationItem):
+    """A chat handed over (a transfer, an admin taking it over), for the page to confirm."""
+
+    to: Account = Field(description="the advocate who holds it now")
+    from_: str | None = Field(
+        serialization_alias="from", description="the username who held it before"
+    )
+    note_kept: bool = Field(description="a handover note was kept for the new holder")
+    told: bool = Field(description="the person was told; false when their channel failed")
+
+
+class Supervision(BaseModel):
+    """Admins: every held chat and where every advocate is."""
+
+    held: list[ConversationItem]
+    advocates: list[Account]
+
+
 class AccountAdded(BaseModel):
     username: str
+    display_name: str
     role: Role
 
 
@@ -186,3 +281,11 @@ class NewMessage(Line):
     """The ``message`` event of the live stream: a new line in a chat the advocate holds."""
 
     conversation: str
+
+
+class DeliveryChange(BaseModel):
+    """The ``delivery`` event: an advocate's message got further (or failed)."""
+
+    conversation: str
+    id: int
+    delivery: Delivery

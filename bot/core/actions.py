@@ -96,6 +96,7 @@ class Actions:
             "nobody_available": self.nobody_available,
             "no_advocates": self.no_advocates,
             "country_settled": self.country_settled,
+            "calm": self.calm,
         }
 
     @classmethod
@@ -177,6 +178,10 @@ class Actions:
     def country_settled(self, conversation: Conversation) -> bool:
         """Lines and cards may be given for the country without asking (``whereabouts``)."""
         return whereabouts.settled(conversation)
+
+    def calm(self, conversation: Conversation) -> bool:
+        """Not in danger, or no one to answer now: the handoff's questions come before the queue."""
+        return not conversation.vars.get("emergency") or self.nobody_available(conversation)
 
     def no_advocates(self, _conversation: Conversation) -> bool:
         """A deployment without advocates offers no queue to wait in."""

@@ -8,6 +8,7 @@ next message of any conversation.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +20,14 @@ from bot.core.actions import ActionError, Actions
 from bot.core.catalog import SOURCE_LANGUAGE, Catalogs
 from bot.core.flows import FlowError
 from bot.core.interpreter import FlowInterpreter, Turn
-from bot.core.messages import Inbound, Outcome, Reply
+from bot.core.messages import Choice, Inbound, Outcome, Reply, Speaker
 from bot.core.minors import Minors
 from bot.core.rate import count_message
-from bot.core.replies import compose
+from bot.core.replies import PARAGRAPH, compose
 from bot.core.safety import Action, Match, SafetyLayer
 from bot.core.states import ACTIVE, Direction, Handoff
-from bot.handoff.queue import enqueue, handoff_of, raise_priority
+from bot.handoff.handover import Handover
+from bot.handoff.queue import handoff_of, raise_priority
 from bot.handoff.waiting import Waiting
 from bot.store import answers
 from bot.store.crypto import KeyRing
@@ -63,6 +65,7 @@ class Engine:
         self.flows = flows
         self.waiting = Waiting(settings, catalogs, flows.actions)
         self.minors = Minors.load(settings.flows_dir / "minors", flows)
+        self.handover = Handover(settings, flows, self.waiting, self.minors)
 
     @property
     def actions(self) -> Actions:
@@ -121,7 +124,7 @@ class Engine:
     def _redelivered(tx: Transaction, key: str, digest: str) -> Outcome:
         """A message handled before: its replies again where they may not have gone out
         (the worker that handled it stopped before its channel answered), else nothing."""
-        kept = answers.kept(tx, digest)
+        kept = answers.kept(tx, digest, key)
         log.info("event=redelivery session=%s answered_again=%s", key[:12], kept is not None)
         if kept is None:
             return Outcome(replies=(), language=None, flow=None, duplicate=True)
@@ -148,7 +151,7 @@ class Engine:
         )
         if not within and not safety.passes_rate_limit(match, conversation.flow):
             return self._rate_limited(tx, conversation)
-        said = text or f"[{inbound.choice or ''}]"
+        said = text or self.handover.said(conversation, inbound.choice)  # a button by its label
         if conversation.handoff in ACTIVE and not safety.passes_handoff(match, conversation.flow):
             return self._to_advocate(tx, conversation, said, now, match)
         turn = Turn(conversation, danger=bool(match and match.action is Action.DANGER))
@@ -178,8 +181,7 @@ class Engine:
             self.waiting.hold(turn, self.flows)  # no menu that the advocate would be sent
         if turn.queue:
             tx.save(conversation)  # the handoff row references the session: it must exist
-            place = enqueue(tx, conversation, inbound.sender, now)
-            turn.parts += self.waiting.queued(tx, conversation, place, now)
+            self.handover.queue(tx, turn, inbound.sender, now)
         elif conversation.handoff in ACTIVE and match and match.action in safety.RAISES_PRIORITY:
             raise_priority(tx, key)
         tx.save(conversation)
@@ -265,17 +267,18 @@ class Engine:
         """
         tx.append_message(conversation.key, Direction.IN, text, now)
         answer: str | None = None
+        options: tuple[Choice, ...] = ()
         row = handoff_of(tx, conversation.key)
         if match and match.action is Action.DANGER:
             answer = self.flows.emergency_line(conversation)
             raise_priority(tx, conversation.key)
-        elif row is not None:
-            answer = self.waiting.reply(tx, conversation, row, text, now)
+        elif row is not None:  # a question still open while waiting, or Waiting.reply
+            answer, options = self.handover.reply(tx, conversation, row, text, now)
         if answer is not None:
             tx.append_message(conversation.key, Direction.OUT, answer, now)
         tx.save(conversation)
         log.info("event=message_for_advocate session=%s", conversation.key[:12])
-        return self._as_it_stands(conversation, answer)
+        return self._as_it_stands(conversation, answer, options)
 
     def back_to_bot(self, tx: Transaction, conversation: Conversation, now: datetime) -> Outcome:
         """End a handoff: the person is told so and finds the menu again.
@@ -285,17 +288,24 @@ class Engine:
         conversation.handoff = Handoff.NONE
         conversation.last_active = now
         turn = Turn(conversation)
-        turn.parts.append(self.flows.text(turn, "handoff.closed"))
+        notice = self.flows.text(turn, "handoff.closed")
+        turn.parts.append(notice)
         self.flows.go(turn, self.flows.book.menu)
         tx.save(conversation)
         outcome = self._outcome(turn, exited=False)
-        for reply in outcome.replies:
-            tx.append_message(conversation.key, Direction.OUT, reply.text, now)
-        return outcome
+        menu = PARAGRAPH.join(turn.parts[1:])
+        tx.append_messages(
+            conversation.key, [(Direction.NOTICE, notice), (Direction.OUT, menu)], now
+        )
+        return replace(outcome, speaker=Speaker.NOTICE)
 
-    def advocate_says(self, conversation: Conversation, text: str) -> Outcome:
-        """An advocate's words as an outcome, for the person's channel to render."""
-        return self._as_it_stands(conversation, clean(text, self.settings.max_text))
+    def advocate_says(
+        self, conversation: Conversation, text: str, name: str | None = None
+    ) -> Outcome:
+        """An advocate's words as an outcome, for the person's channel to render; ``name`` is
+        the advocate's as the person is shown it (None: the role)."""
+        said = self._as_it_stands(conversation, clean(text, self.settings.max_text))
+        return replace(said, speaker=Speaker.ADVOCATE, speaker_name=name)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -334,11 +344,13 @@ class Engine:
         log.info("event=rate_limited session=%s", conversation.key[:12])
         return self._as_it_stands(conversation, text)
 
-    def _as_it_stands(self, conversation: Conversation, text: str | None) -> Outcome:
+    def _as_it_stands(
+        self, conversation: Conversation, text: str | None, options: tuple[Choice, ...] = ()
+    ) -> Outcome:
         """One line (or nothing) that leaves the conversation where it is."""
         rtl = self.catalogs.is_rtl(conversation.language)
         return Outcome(
-            replies=(Reply(text, right_to_left=rtl),) if text is not None else (),
+            replies=(Reply(text, options, rtl),) if text is not None else (),
             language=conversation.language,
             flow=conversation.flow,
             handoff=conversation.handoff,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 
 from bot.core.states import ACTIVE, Handoff
 from common.clock import utcnow
@@ -61,6 +62,16 @@ class Reply:
     right_to_left: bool = False
 
 
+class Speaker(StrEnum):
+    """Who an outcome speaks for, for a channel that shows it (the web chat labels each)."""
+
+    HAVEN = "haven"
+    ADVOCATE = "advocate"
+    NOTICE = "notice"
+    """A line about the handoff (an advocate joined, handed the chat over, ended it): the
+    first paragraph of the first reply; anything after it is Haven's own (the menu)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The engine's answer to one inbound message."""
@@ -78,6 +89,9 @@ class Outcome:
     receipt: str | None = None
     """Where the replies are kept until the channel says they went out
     (``bot.store.answers``); None where nothing is kept."""
+    speaker: Speaker = Speaker.HAVEN
+    speaker_name: str | None = None
+    """The advocate's name as the person is shown it; None: the role ("Advocate")."""
 
     def kept(self) -> str:
         """The replies as kept for a redelivery (``again``)."""

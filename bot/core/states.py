@@ -33,6 +33,8 @@ class Direction(StrEnum):
     OUT = "out"
     """Haven."""
     ADVOCATE = "adv"
+    NOTICE = "ntc"
+    """A line about the handoff told to the person: an advocate joined, handed over, ended."""
     SYSTEM = "sys"
     """A note for advocates (an SMS that did not arrive); the person never sees it."""
 

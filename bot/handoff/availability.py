@@ -1,4 +1,10 @@
-"""Whether a person can answer now: the opening hours, and someone marked available.
+"""Whether a person can answer now: the opening hours, and someone there to answer.
+
+Someone is there while an advocate is marked available and their console is live: its
+stream showed a sign of life within ``STREAM_GRACE`` (``bot.console.presence``). Signing
+out or a session that ends clears the mark; a console whose stream is lost stops counting
+after the grace, so that the queue never promises a trained person to a survivor when
+nobody is there.
 
 Opening hours are written ``MO-FR 09:00-17:00, SA 10:00-14:00`` (empty: always
 open), in ``HAVEN_OPENING_HOURS`` or by an admin in the console, and checked in
@@ -12,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from bot.config import ConfigError, Settings
 from bot.store.models import AdvocateRow, ConsoleSettingRow
@@ -20,6 +26,9 @@ from bot.store.store import Store, Transaction
 from common.clock import utcnow
 from common.hours import DAY_MINUTES, WEEKDAYS, Span, clock
 
+STREAM_GRACE = timedelta(seconds=60)
+"""How long an advocate marked available still counts without a sign of life from their
+console: a stream that drops and reconnects (a network blip, a new worker) keeps them."""
 OPENING_HOURS_SETTING = "opening_hours"
 MIDNIGHT = "24:00"
 """Closing at the end of the day."""
@@ -64,6 +73,11 @@ class OpeningHours:
         return min((opening for opening in openings if opening > local), default=None)
 
 
+def answering(now: datetime) -> ColumnElement[bool]:
+    """The advocates who answer at ``now``: marked available, their console live."""
+    return and_(AdvocateRow.available.is_(True), AdvocateRow.live_at >= now - STREAM_GRACE)
+
+
 def _span(part: str) -> Span:
     """One ``MO-FR 09:00-17:00``; unlike a directory's schedule, it may not pass midnight."""
     match = _HOURS.match(part)
@@ -99,7 +113,7 @@ class Outlook:
 
     hours: OpeningHours
     answers_now: bool
-    """Within opening hours, and someone marked available."""
+    """Within opening hours, and someone there to answer (``answering``)."""
     back_at: datetime | None
     """Closed now: when the hours next open. None when open now (someone may come back at
     any time) or always open: then no one can say when."""
@@ -112,7 +126,7 @@ class Outlook:
 
 
 class Availability:
-    """Whether a person can answer now: within opening hours, and someone marked available.
+    """Whether a person can answer now: within opening hours, and someone there to answer.
 
     Opening hours come from ``HAVEN_OPENING_HOURS`` until an admin changes them in
     the console; the change is kept in the database and holds for every worker.
@@ -156,6 +170,8 @@ class Availability:
         return Outlook(hours, False, hours.next_open(now), self.idle)
 
     def _someone_available(self) -> bool:
+        """Someone answers now, by the clock rather than the turn's time: presence is a
+        fact of this moment."""
         with self.store.transaction() as tx:
-            query = select(AdvocateRow.id).where(AdvocateRow.available.is_(True)).limit(1)
+            query = select(AdvocateRow.id).where(answering(utcnow())).limit(1)
             return tx.db.execute(query).first() is not None

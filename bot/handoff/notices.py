@@ -1,21 +1,31 @@
-"""What a person waiting for an advocate is told of the wait, in their language.
+"""What a person waiting for an advocate is told of the wait, in their language, and
+what they are told when an advocate joins or hands the chat over.
 
 Only what is known is said: the opening hours and their time zone as configured, a
 usual wait measured from recent claims (or configured), when the hours next open and
 what the retention will do before then. Nothing is promised: waits are "usually
 about", and without hours no time is named.
+
+An advocate is named to the person as the deployment chooses
+(``HAVEN_ADVOCATE_NAME_SHOWN``): by their first name, or by the role alone.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime, format_timedelta, get_timezone_location
 
+from bot.config import Settings
 from bot.core.catalog import Catalogs
+from bot.core.messages import Outcome, Reply, Speaker
+from bot.core.states import Direction
 from bot.handoff.availability import OpeningHours, Outlook
+from bot.store.records import Conversation
+from bot.store.store import Transaction
 from common.hours import clock
 
 UNSPACED = frozenset({"zh"})
@@ -23,6 +33,27 @@ UNSPACED = frozenset({"zh"})
 SHORT_WAIT_STEP = timedelta(minutes=5)
 LONG_WAIT_STEP = timedelta(minutes=30)
 """Waits are rounded to these steps (the long one from an hour up): a rough figure."""
+
+
+class Presence(StrEnum):
+    """What an advocate did that the person is told of (the end is ``handoff.closed``)."""
+
+    JOINED = "joined"
+    HANDED_OVER = "handed_over"
+
+
+PRESENCE_KEYS = {
+    Presence.JOINED: ("queue.joined", "queue.joined_named"),
+    Presence.HANDED_OVER: ("queue.handed_over", "queue.handed_over_named"),
+}
+"""Each event's notice: by the role, and with the advocate's name."""
+
+
+def shown_name(settings: Settings, name: str) -> str | None:
+    """The advocate's name as the person sees it: the first word of ``name`` where the
+    deployment shows first names, else None (the person sees the role)."""
+    words = name.split()
+    return words[0] if settings.advocate_name_shown == "first_name" and words else None
 
 
 def hours_text(hours: OpeningHours, language: str) -> str:
@@ -134,3 +165,30 @@ class Notices:
     def _idle(self, language: str, outlook: Outlook, now: datetime) -> str:
         key = "queue.idle_before" if outlook.erased_before_back(now) else "queue.idle"
         return self.catalogs.text(language, key, idle=idle_text(outlook.idle, language))
+
+    def presence(
+        self,
+        tx: Transaction,
+        person: Conversation,
+        event: Presence,
+        name: str | None,
+        now: datetime,
+    ) -> Outcome:
+        """Tell the person that an advocate joined or took the chat over: the line is kept
+        in the transcript (``ntc``, so a reloaded web chat shows it) and returned for the
+        person's channel. ``name`` is from ``shown_name``; None names the role."""
+        by_role, by_name = PRESENCE_KEYS[event]
+        language = person.language
+        if name:
+            text = self.catalogs.text(language, by_name, name=name)
+        else:
+            text = self.catalogs.text(language, by_role)
+        tx.append_message(person.key, Direction.NOTICE, text, now)
+        return Outcome(
+            replies=(Reply(text, right_to_left=self.catalogs.is_rtl(language)),),
+            language=language,
+            flow=person.flow,
+            handoff=person.handoff,
+            speaker=Speaker.NOTICE,
+            speaker_name=name,
+        )

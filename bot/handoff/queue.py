@@ -25,7 +25,6 @@ from common.clock import aware
 EMERGENCY_PRIORITY = 1
 NOTICE_INTERVAL = timedelta(minutes=5)
 """A waiting person is told their place again at most this often."""
-SUMMARY_MESSAGES = 5
 RECENT_CLAIMS = 50
 CLAIMS_WINDOW = timedelta(days=30)
 FEWEST_CLAIMS = 3
@@ -46,7 +45,8 @@ class Summary(BaseModel):
     """What the advocate is shown before the chat: language and country, the rest with consent.
 
     Without consent the other fields are left out, not sent empty: the console
-    page tells the advocate that the person chose not to share.
+    page tells the advocate that the person chose not to share. Built by
+    ``bot.handoff.summary``.
     """
 
     language: str
@@ -55,22 +55,36 @@ class Summary(BaseModel):
     flags: list[str] | None = Field(
         default=None,
         exclude_if=_absent,
-        description=f"emergency, minor, child_involved; {WITH_CONSENT}",
+        description=(
+            "emergency, minor, child_involved, then the signs of forced labour the person's "
+            f"words show, as plain tags (documents taken, can't leave, threats...); {WITH_CONSENT}"
+        ),
     )
     last_messages: list[SummaryLine] | None = Field(
-        default=None, exclude_if=_absent, description=WITH_CONSENT
+        default=None,
+        exclude_if=_absent,
+        description=(
+            "the last things the person wrote that say something (direction in), chosen options "
+            "by their label; never Haven's questions nor the answers to the handoff's; "
+            f"{WITH_CONSENT}"
+        ),
     )
 
+    @classmethod
+    def private(cls, conversation: Conversation) -> Summary:
+        """Language and country only: what the advocate sees without consent."""
+        return cls(language=conversation.language, country=conversation.vars.get("country"))
 
-def enqueue(tx: Transaction, conversation: Conversation, address: str, now: datetime) -> int:
-    """Put the conversation in the queue; returns its place in line.
+
+def enqueue(
+    tx: Transaction, conversation: Conversation, address: str, now: datetime, summary: Summary
+) -> int:
+    """Put the conversation in the queue with what the advocate will see; returns its place.
 
     ``address`` is where an advocate's replies go (kept encrypted, deleted with the
     conversation).
     """
-    consent = conversation.vars.get("consent") == "yes"
     priority = EMERGENCY_PRIORITY if conversation.vars.get("emergency") else 0
-    summary = _summary(tx, conversation, consent)
     row = handoff_of(tx, conversation.key)
     if row is None:
         row = HandoffRow(
@@ -79,38 +93,32 @@ def enqueue(tx: Transaction, conversation: Conversation, address: str, now: date
             channel=conversation.channel,
         )
         tx.db.add(row)
-    row.state, row.priority, row.consent = Handoff.QUEUED, priority, consent
+    row.state, row.priority = Handoff.QUEUED, priority
     row.address = tx.keys.encrypt(address)
-    row.summary = tx.keys.encrypt(summary.model_dump_json())
     row.queued_at, row.notified_at = now, now
     row.assigned_to, row.assigned_at, row.closed_at, row.outcome = None, None, None, None
-    tx.db.flush()
+    show(tx, conversation, row, summary)
     conversation.handoff = Handoff.QUEUED
     return place_in_line(tx, row)
 
 
-def _summary(tx: Transaction, conversation: Conversation, consent: bool) -> Summary:
-    known = conversation.vars
-    if not consent:
-        return Summary(language=conversation.language, country=known.get("country"))
-    return Summary(
-        language=conversation.language,
-        country=known.get("country"),
-        needs=[known[name] for name in ("need", "topic") if known.get(name)],
-        flags=[flag for flag in ("emergency", "minor", "child_involved") if known.get(flag)],
-        last_messages=[
-            SummaryLine(direction=direction, text=text)
-            for direction, text in tx.transcript(conversation.key)[-SUMMARY_MESSAGES:]
-        ],
-    )
+def show(tx: Transaction, conversation: Conversation, row: HandoffRow, summary: Summary) -> None:
+    """What the advocate sees from now on, and whether the person agreed to it; a person
+    already in line keeps their place."""
+    row.consent = consented(conversation)
+    row.summary = tx.keys.encrypt(summary.model_dump_json())
+    tx.db.flush()
+
+
+def consented(conversation: Conversation) -> bool:
+    """Only a clear yes shares the summary."""
+    return conversation.vars.get("consent") == "yes"
 
 
 def withdraw_consent(tx: Transaction, conversation: Conversation, row: HandoffRow) -> None:
     """The person took back their consent: the advocate is shown language and country only."""
     conversation.vars["consent"] = "no"
-    row.consent = False
-    row.summary = tx.keys.encrypt(_summary(tx, conversation, consent=False).model_dump_json())
-    tx.db.flush()
+    show(tx, conversation, row, Summary.private(conversation))
 
 
 def usual_wait(tx: Transaction, hours: OpeningHours, now: datetime) -> timedelta | None:

@@ -30,9 +30,10 @@ def keep(tx: Transaction, digest: str, key: str, body: str, at: datetime) -> Non
     )
 
 
-def kept(tx: Transaction, digest: str) -> str | None:
-    """The replies kept for the message ``digest``, if they may not have gone out."""
-    query = select(AnswerRow.body).where(AnswerRow.digest == digest)
+def kept(tx: Transaction, digest: str, key: str) -> str | None:
+    """The replies kept for the message ``digest`` of the conversation ``key``, if they may
+    not have gone out; never another conversation's, whatever a provider's ids."""
+    query = select(AnswerRow.body).where(AnswerRow.digest == digest, AnswerRow.session_key == key)
     body = tx.connection.execute(query).scalar()
     return None if body is None else tx.keys.decrypt(body)
 

@@ -176,7 +176,14 @@ class AdvocateRow(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    """How colleagues (and, as the deployment chooses, the person) see the advocate named;
+    None: the username."""
     available: Mapped[bool] = mapped_column(default=False)
+    """The advocate's own choice to take chats; they count only while ``live_at`` is recent."""
+    live_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """The last sign of life of the advocate's console: its open stream, or marking
+    themselves available (``bot.handoff.availability.STREAM_GRACE``)."""
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -216,6 +223,32 @@ class NoteRow(Base):
     author: Mapped[str] = mapped_column(String(64))
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handover_to: Mapped[str | None] = mapped_column(String(64))
+    """The username a transfer handed the chat to, for a handover note; None: a note."""
+
+
+class AdvocateMessageRow(Base):
+    """Who wrote an advocate's message, and whether it reached the person.
+
+    The database deletes it with its message, and so with the conversation. ``delivery``
+    is ``sent`` or ``delivered`` as the channel said at sending, then what the provider
+    reported (``delivered``, ``failed``); ``ref`` finds the row from that report: the keyed
+    digest of the provider's message id, as its copy's (``ProviderCopyRow.digest``).
+    ``outbox_id`` is the web chat item that carried it: gone once the page showed it.
+    """
+
+    __tablename__ = "advocate_messages"
+
+    message_id: Mapped[int] = mapped_column(
+        Integer,
+        ForeignKey("messages.id", ondelete="CASCADE", name="fk_advocate_messages_message_id"),
+        primary_key=True,
+    )
+    author: Mapped[str] = mapped_column(String(64))
+    """The advocate's username."""
+    delivery: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class WebOutboxRow(Base):

@@ -47,7 +47,11 @@ class SmsChannel:
         return adapter.render(outcome, self.status_url)
 
     async def send(self, address: str, outcome: Outcome) -> None:
-        await run_in_threadpool(self._create, address, adapter.messages(outcome))
+        await self.send_tracked(address, outcome)
+
+    async def send_tracked(self, address: str, outcome: Outcome) -> list[str]:
+        """``send``, returning Twilio's ids of the messages: its delivery callbacks name them."""
+        return await run_in_threadpool(self._create, address, adapter.messages(outcome))
 
     async def delete_copies(self) -> int:
         return await self.copies.delete_due()
@@ -63,12 +67,16 @@ class SmsChannel:
     async def stop(self) -> None:
         return None
 
-    def _create(self, to: str, bodies: list[str]) -> None:
+    def _create(self, to: str, bodies: list[str]) -> list[str]:
         try:
-            for body in bodies:
-                self.rest.messages.create(
-                    to=to, from_=self.from_number, body=body, status_callback=self.status_url
+            return [
+                str(
+                    self.rest.messages.create(
+                        to=to, from_=self.from_number, body=body, status_callback=self.status_url
+                    ).sid
                 )
+                for body in bodies
+            ]
         except (TwilioException, RequestException) as exc:
             log.warning("event=sms_send_failed error=%s", type(exc).__name__)
             raise DeliveryError("Twilio did not take the message") from exc

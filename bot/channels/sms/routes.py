@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
+from sqlalchemy import update
 from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 
@@ -25,6 +26,7 @@ from bot.channels.sms.adapter import FINAL_STATUSES, NAME, NOT_DELIVERED
 from bot.config import Settings
 from bot.core.states import ACTIVE, Direction
 from bot.http import BodyError, media_type, read_limited
+from bot.store.models import AdvocateMessageRow
 from bot.store.store import Store
 from common.clock import utcnow
 
@@ -97,12 +99,18 @@ def remember_final(
     """A message Haven sent is final: its copy at Twilio becomes due for deletion.
 
     One that did not arrive while a person is on the way or there is noted in the
-    conversation, so the advocate's console shows it.
+    conversation, so the advocate's console shows it; an advocate's message records
+    whether it arrived (``bot.console.transcript``).
     """
     now = utcnow()
     key = store.keys.session_key(NAME, to) if to else None
     with store.transaction() as tx:
         tx.keep_sent_copy(NAME, key, sid, delete_after, now)
+        tx.db.execute(
+            update(AdvocateMessageRow)
+            .where(AdvocateMessageRow.ref == store.keys.digest("copy", f"{NAME}:{sid}"))
+            .values(delivery="failed" if state in NOT_DELIVERED else "delivered")
+        )
         person = tx.load(key) if key and state in NOT_DELIVERED else None
         if person is not None and person.handoff in ACTIVE:
             tx.append_message(

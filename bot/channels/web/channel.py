@@ -36,13 +36,13 @@ class WebChannel(NoProvider):
         return adapter.render(outcome)
 
     async def send(self, address: str, outcome: Outcome) -> None:
-        await run_in_threadpool(self._post, address, self.render(outcome))
+        await run_in_threadpool(self._post, address, adapter.pushed(outcome))
 
-    def _post(self, sender: str, rendered: dict[str, Any]) -> None:
+    def _post(self, sender: str, items: list[dict[str, Any]]) -> None:
         key = self.store.keys.session_key(self.name, sender)
         try:
             with self.store.transaction() as tx:
-                outbox.post(tx, key, rendered)
+                outbox.post(tx, key, items)
         except outbox.LeftError:
             raise DeliveryError("the person has left the web chat") from None
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bot.core.states import ACTIVE
 from bot.store.models import SessionRow, WebOutboxRow
@@ -26,17 +26,26 @@ class LeftError(LookupError):
 @dataclass(frozen=True)
 class Inbox:
     items: list[dict[str, Any]]
-    """Each a rendered outcome: ``replies``, ``lang``, ``exited``, and its ``id``."""
+    """Each a rendered outcome: ``from``, ``replies``, ``lang``, ``exited``, and its ``id``."""
     with_person: bool
     """A person is on the way or there, so more may come."""
 
 
-def post(tx: Transaction, key: str, rendered: dict[str, Any]) -> None:
+def post(tx: Transaction, key: str, items: list[dict[str, Any]]) -> None:
     tx.lock(key)  # the conversation's items are numbered in the order they are committed
     if not tx.session_exists(key):
         raise LeftError(key)
-    body = tx.keys.encrypt(json.dumps(rendered, ensure_ascii=False))
-    tx.db.add(WebOutboxRow(session_key=key, body=body, created_at=utcnow()))
+    now = utcnow()
+    for rendered in items:
+        body = tx.keys.encrypt(json.dumps(rendered, ensure_ascii=False))
+        tx.db.add(WebOutboxRow(session_key=key, body=body, created_at=now))
+        tx.db.flush()  # numbered in this order
+
+
+def last(tx: Transaction, key: str) -> int:
+    """The newest item's number (0: none): what a page that shows the transcript has seen."""
+    newest = tx.db.scalar(select(func.max(WebOutboxRow.id)).where(WebOutboxRow.session_key == key))
+    return int(newest or 0)
 
 
 def fetch(store: Store, key: str, after: int) -> Inbox:
